@@ -1,0 +1,30 @@
+//! `content`'s configuration, read once at cold start.
+
+use shared::config::{ConfigError, Env, TableName};
+use shared::dynamo::DynamoSettings;
+use shared::token::AccessTokenVerifier;
+
+/// Everything `content` reads from its environment.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `TABLE_NAME`: the content table.
+    pub table: TableName,
+    /// `PROGRESS_TABLE_NAME`: the progress table, read-only: enrolments gate non-preview lessons.
+    pub progress_table: TableName,
+    pub dynamo: DynamoSettings,
+    /// From `JWKS`, `JWT_ISSUER` and `JWT_AUDIENCE`.
+    pub tokens: AccessTokenVerifier,
+}
+
+impl Config {
+    /// # Errors
+    /// Names the first variable that is missing or malformed.
+    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        Ok(Self {
+            table: TableName::from_env(env, "TABLE_NAME")?,
+            progress_table: TableName::from_env(env, "PROGRESS_TABLE_NAME")?,
+            dynamo: DynamoSettings::from_env(env)?,
+            tokens: AccessTokenVerifier::from_env(env)?,
+        })
+    }
+}

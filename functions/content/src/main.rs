@@ -1,0 +1,16 @@
+//! The `content` Lambda function: configuration and clients once per cold start, then every
+//! invocation through the router.
+
+use shared::config::Env;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    let env = Env::from_process();
+    shared::telemetry::init(&env);
+    let config = content::Config::from_env(&env).inspect_err(|error| {
+        tracing::error!(%error, "the configuration is invalid; not starting");
+    })?;
+    let sdk = shared::dynamo::load_aws_config().await;
+    let state = content::AppState::new(config, &sdk);
+    lambda_http::run(content::app(state)).await
+}

@@ -1,0 +1,16 @@
+//! The `progress` Lambda function: configuration and clients once per cold start, then every
+//! invocation through the router.
+
+use shared::config::Env;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    let env = Env::from_process();
+    shared::telemetry::init(&env);
+    let config = progress::Config::from_env(&env).inspect_err(|error| {
+        tracing::error!(%error, "the configuration is invalid; not starting");
+    })?;
+    let sdk = shared::dynamo::load_aws_config().await;
+    let state = progress::AppState::new(config, &sdk);
+    lambda_http::run(progress::app(state)).await
+}

@@ -1,0 +1,136 @@
+//! The course item of the content table, as other functions read it.
+//!
+//! `content` owns the content table and writes the course item; `progress` reads it (one
+//! `GetItem`, read-only, as the template grants) to check that a lesson belongs to a course's
+//! current outline, to compute percentages and to know a course's instructors. The key and the
+//! fields below are that contract: `content` writes them, so they change only together.
+
+use serde::{Deserialize, Serialize};
+
+use crate::dynamo::Key;
+use crate::identity::UserId;
+
+crate::typed_id!(
+    /// A course of the catalogue.
+    CourseId
+);
+crate::typed_id!(
+    /// A module: an ordered group of lessons inside a course.
+    ModuleId
+);
+crate::typed_id!(
+    /// A lesson of a course.
+    LessonId
+);
+
+/// Where a course, article or career path is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PublicationStatus {
+    Draft,
+    Published,
+    Archived,
+}
+
+/// A lesson's place in a course outline (no body: that lives in the lesson's own item).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LessonOutline {
+    pub id: LessonId,
+    pub slug: String,
+    pub title: String,
+    pub duration_minutes: u32,
+    /// Whether anyone may read it, enrolled or not.
+    pub preview: bool,
+}
+
+/// A module and its ordered lessons.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ModuleOutline {
+    pub id: ModuleId,
+    pub title: String,
+    pub lessons: Vec<LessonOutline>,
+}
+
+/// A course's ordered modules.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Outline {
+    pub modules: Vec<ModuleOutline>,
+}
+
+impl Outline {
+    /// Every lesson, in the order a learner takes them.
+    pub fn lessons(&self) -> impl Iterator<Item = &LessonOutline> {
+        self.modules.iter().flat_map(|m| m.lessons.iter())
+    }
+
+    pub fn lesson(&self, id: LessonId) -> Option<&LessonOutline> {
+        self.lessons().find(|l| l.id == id)
+    }
+
+    pub fn total_lessons(&self) -> usize {
+        self.modules.iter().map(|m| m.lessons.len()).sum()
+    }
+}
+
+/// The key of a course's item in the content table.
+pub fn course_key(id: CourseId) -> Key {
+    Key::new(format!("COURSE#{id}"), "COURSE")
+}
+
+/// The attributes of the course item other functions read: project them, nothing more.
+pub const COURSE_SUMMARY_ATTRIBUTES: &[&str] =
+    &["id", "slug", "title", "status", "instructors", "outline"];
+
+/// What another function reads of a course item.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct CourseSummary {
+    pub id: CourseId,
+    pub slug: String,
+    pub title: String,
+    pub status: PublicationStatus,
+    /// The instructors who own the course (its authors; they see its statistics).
+    pub instructors: Vec<UserId>,
+    pub outline: Outline,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lesson(title: &str) -> LessonOutline {
+        LessonOutline {
+            id: LessonId::new(),
+            slug: title.to_lowercase().replace(' ', "-"),
+            title: title.into(),
+            duration_minutes: 10,
+            preview: false,
+        }
+    }
+
+    #[test]
+    fn lessons_come_in_module_then_lesson_order() {
+        let outline = Outline {
+            modules: vec![
+                ModuleOutline {
+                    id: ModuleId::new(),
+                    title: "Foundations".into(),
+                    lessons: vec![lesson("How the web works"), lesson("HTTP in depth")],
+                },
+                ModuleOutline {
+                    id: ModuleId::new(),
+                    title: "Node.js and Express".into(),
+                    lessons: vec![lesson("Your first Express server")],
+                },
+            ],
+        };
+        let titles: Vec<_> = outline.lessons().map(|l| l.title.as_str()).collect();
+        assert_eq!(
+            titles,
+            ["How the web works", "HTTP in depth", "Your first Express server"]
+        );
+        assert_eq!(outline.total_lessons(), 3);
+        let second = outline.modules[0].lessons[1].id;
+        assert_eq!(outline.lesson(second).map(|l| l.title.as_str()), Some("HTTP in depth"));
+        assert!(outline.lesson(LessonId::new()).is_none());
+    }
+}

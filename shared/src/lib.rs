@@ -1,0 +1,27 @@
+//! What every skillpath function shares: typed configuration, telemetry, the one HTTP error
+//! type, JSON and path/query extractors, the DynamoDB client and its error mapping,
+//! pagination cursors, typed ids, access tokens, and the items one function reads from
+//! another's table.
+
+pub mod catalog;
+pub mod config;
+pub mod dynamo;
+pub mod enrollment;
+pub mod error;
+pub mod extract;
+pub mod http;
+pub mod identity;
+pub mod ids;
+pub mod json;
+pub mod page;
+pub mod telemetry;
+pub mod token;
+
+pub use error::{ApiError, FieldError};
+pub use json::Json;
+
+#[doc(hidden)]
+pub mod __private {
+    pub use serde;
+    pub use uuid;
+}

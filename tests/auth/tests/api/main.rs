@@ -1,0 +1,1 @@
+//! Integration tests of `auth`: one binary, a module per feature.

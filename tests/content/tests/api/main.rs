@@ -1,0 +1,1 @@
+//! Integration tests of `content`: one binary, a module per feature.

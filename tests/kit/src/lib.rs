@@ -1,0 +1,67 @@
+//! Test support for skillpath's integration tests.
+//!
+//! Tests go through the real path: an HTTP request into a function's router, the real
+//! `aws-sdk-dynamodb` client, and the local DynamoDB emulator (`DYNAMODB_ENDPOINT`, started by
+//! the README's test command). Each test creates its own tables, named afresh, from the table
+//! definitions in `infra/template.yaml`, so tests run in parallel against one emulator.
+
+pub mod http;
+pub mod logs;
+pub mod tables;
+pub mod tokens;
+
+use std::time::Duration;
+
+use aws_config::SdkConfig;
+use aws_credential_types::Credentials;
+use shared::dynamo::{BEHAVIOR_VERSION, DynamoSettings};
+
+pub use http::{TestResponse, TestRouter};
+pub use tables::{Tables, create_tables};
+
+/// The emulator's endpoint, from `DYNAMODB_ENDPOINT`.
+///
+/// # Panics
+/// When it is unset: the tests need the emulator the test command starts.
+pub fn emulator_endpoint() -> String {
+    std::env::var("DYNAMODB_ENDPOINT").unwrap_or_else(|_| {
+        panic!(
+            "DYNAMODB_ENDPOINT is not set: run the README's test command, which starts the \
+             local DynamoDB emulator, or start it yourself and export its URL"
+        )
+    })
+}
+
+/// SDK configuration for the emulator: fixed region and dummy credentials, no probing of the
+/// environment or instance metadata.
+pub async fn sdk_config() -> SdkConfig {
+    aws_config::defaults(BEHAVIOR_VERSION())
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("test", "test", None, None, "testkit"))
+        .load()
+        .await
+}
+
+/// DynamoDB settings pointing at the emulator, with the production timeouts.
+pub fn dynamo_settings() -> DynamoSettings {
+    DynamoSettings {
+        endpoint: Some(emulator_endpoint()),
+        ..DynamoSettings::default()
+    }
+}
+
+/// DynamoDB settings pointing at `endpoint`, with short timeouts, for fault tests.
+pub fn dynamo_settings_at(endpoint: &str) -> DynamoSettings {
+    DynamoSettings {
+        endpoint: Some(endpoint.to_owned()),
+        connect_timeout: Duration::from_millis(200),
+        attempt_timeout: Duration::from_millis(300),
+        operation_timeout: Duration::from_millis(1000),
+        max_attempts: 2,
+    }
+}
+
+/// A DynamoDB client for the emulator, to arrange data or check what a request wrote.
+pub async fn dynamo_client() -> aws_sdk_dynamodb::Client {
+    shared::dynamo::client(&sdk_config().await, &dynamo_settings())
+}

@@ -1,0 +1,2 @@
+//! The `progress` function under test: a fresh set of tables, its router, and helpers for its
+//! endpoints.

@@ -1,0 +1,1 @@
+//! Integration tests of `progress`: one binary, a module per feature.

@@ -1,0 +1,1 @@
+//! Helpers for the stack tests.

@@ -1,0 +1,1 @@
+//! Tests of the whole stack: one binary, a module per concern.
