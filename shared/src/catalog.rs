@@ -126,11 +126,18 @@ mod tests {
         let titles: Vec<_> = outline.lessons().map(|l| l.title.as_str()).collect();
         assert_eq!(
             titles,
-            ["How the web works", "HTTP in depth", "Your first Express server"]
+            [
+                "How the web works",
+                "HTTP in depth",
+                "Your first Express server"
+            ]
         );
         assert_eq!(outline.total_lessons(), 3);
         let second = outline.modules[0].lessons[1].id;
-        assert_eq!(outline.lesson(second).map(|l| l.title.as_str()), Some("HTTP in depth"));
+        assert_eq!(
+            outline.lesson(second).map(|l| l.title.as_str()),
+            Some("HTTP in depth")
+        );
         assert!(outline.lesson(LessonId::new()).is_none());
     }
 }

@@ -232,6 +232,8 @@ pub struct AccessClaims {
     pub aud: String,
     pub sub: UserId,
     pub role: Role,
+    /// The account's display name when the token was issued (certificates carry it).
+    pub name: String,
     pub iat: i64,
     pub nbf: i64,
     pub exp: i64,
@@ -314,6 +316,7 @@ impl AccessTokenVerifier {
         Ok(AuthUser {
             id: claims.sub,
             role: claims.role,
+            name: claims.name,
         })
     }
 }
@@ -348,17 +351,18 @@ impl AccessTokenIssuer {
         &self.key
     }
 
-    /// Issues an access token for `user` acting as `role`.
+    /// Issues an access token for `user`, named `name`, acting as `role`.
     ///
     /// # Errors
     /// When signing fails.
-    pub fn issue(&self, user: UserId, role: Role) -> anyhow::Result<IssuedAccessToken> {
+    pub fn issue(&self, user: UserId, role: Role, name: &str) -> anyhow::Result<IssuedAccessToken> {
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
         let claims = AccessClaims {
             iss: self.settings.issuer.clone(),
             aud: self.settings.audience.clone(),
             sub: user,
             role,
+            name: name.to_owned(),
             iat: now,
             nbf: now,
             exp: now + self.ttl.as_secs() as i64,
@@ -373,10 +377,12 @@ impl AccessTokenIssuer {
 }
 
 /// The authenticated caller of a request, from its bearer token.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuthUser {
     pub id: UserId,
     pub role: Role,
+    /// The display name as of the token's issue.
+    pub name: String,
 }
 
 impl AuthUser {
@@ -438,7 +444,7 @@ where
 
 /// The caller, if the request carries a bearer token; for routes open to everyone that show
 /// more to some (an author sees their drafts). A token that does not verify is still a 401.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MaybeAuthUser(pub Option<AuthUser>);
 
 impl<S> FromRequestParts<S> for MaybeAuthUser
@@ -487,6 +493,7 @@ mod tests {
             aud: settings().audience,
             sub: user,
             role: Role::Learner,
+            name: "Grace Hopper".into(),
             iat: now,
             nbf: now,
             exp: now + 600,
@@ -499,14 +506,17 @@ mod tests {
     fn an_issued_token_verifies_as_its_user_and_role() {
         let issuer = issuer();
         let user = UserId::new();
-        let token = issuer.issue(user, Role::Instructor).unwrap();
+        let token = issuer
+            .issue(user, Role::Instructor, "Ada Lovelace")
+            .unwrap();
         assert_eq!(token.expires_in, 600);
         let caller = verifier(&issuer).verify(&token.token).unwrap();
         assert_eq!(
             caller,
             AuthUser {
                 id: user,
-                role: Role::Instructor
+                role: Role::Instructor,
+                name: "Ada Lovelace".into(),
             }
         );
     }
@@ -517,7 +527,7 @@ mod tests {
         let issuer = AccessTokenIssuer::new(key, settings(), Duration::from_secs(86_400));
         assert_eq!(
             issuer
-                .issue(UserId::new(), Role::Learner)
+                .issue(UserId::new(), Role::Learner, "A")
                 .unwrap()
                 .expires_in,
             900
@@ -605,7 +615,7 @@ mod tests {
         let issuer = AccessTokenIssuer::new(reloaded, settings(), Duration::from_secs(60));
         let keys = VerifyingKeys::from_jwks_set(&jwks([key.public_jwk()])).unwrap();
         let verifier = AccessTokenVerifier::new(keys, &settings());
-        let token = issuer.issue(UserId::new(), Role::Admin).unwrap();
+        let token = issuer.issue(UserId::new(), Role::Admin, "A").unwrap();
         assert_eq!(verifier.verify(&token.token).unwrap().role, Role::Admin);
     }
 

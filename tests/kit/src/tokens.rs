@@ -33,12 +33,8 @@ pub fn signing_key() -> SigningKey {
 
 /// The JWKS document publishing the test key, as the `JWKS` variable holds it.
 pub fn jwks_json() -> String {
-    let set = jsonwebtoken_set(&signing_key());
-    serde_json::to_string(&set).expect("a JWKS serialises")
-}
-
-fn jsonwebtoken_set(key: &SigningKey) -> serde_json::Value {
-    serde_json::json!({ "keys": [key.public_jwk()] })
+    let key = signing_key();
+    serde_json::to_string(&shared::token::jwks([key.public_jwk()])).expect("a JWKS serialises")
 }
 
 /// An issuer of access tokens signed with the test key.
@@ -55,12 +51,16 @@ pub fn verifier() -> AccessTokenVerifier {
     AccessTokenVerifier::new(keys, &settings())
 }
 
-/// A valid access token for `user` acting as `role`.
+/// A valid access token for `user` acting as `role`, named after the role.
 ///
 /// # Panics
 /// Never: signing with the test key works.
 pub fn access_token(user: UserId, role: Role) -> String {
-    issuer().issue(user, role).expect("signing works").token
+    let name = format!("Test {role}");
+    issuer()
+        .issue(user, role, &name)
+        .expect("signing works")
+        .token
 }
 
 /// The environment variables a function verifying tokens needs.
