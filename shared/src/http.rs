@@ -8,12 +8,12 @@
 use std::any::Any;
 use std::time::Instant;
 
-use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use axum::{Extension, Router};
 use lambda_http::Context;
 use serde::Serialize;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -25,11 +25,16 @@ use crate::json::{BODY_LIMIT, Json};
 /// The header a response carries its request id in, and a local caller may set.
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
+/// Marks a response the router gave because no route matched (404) or the path has no such
+/// method (405), as opposed to a handler's own 404. Never sent; the routing-table tests read it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Unrouted;
+
 /// Wraps a function's routes in the layers every function shares.
 pub fn finish(routes: Router) -> Router {
     routes
-        .fallback(|| async { ApiError::NotFound })
-        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        .fallback(|| async { (Extension(Unrouted), ApiError::NotFound) })
+        .method_not_allowed_fallback(|| async { (Extension(Unrouted), ApiError::MethodNotAllowed) })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(middleware::from_fn(trace_request))
         .layer(CatchPanicLayer::custom(panic_response))
