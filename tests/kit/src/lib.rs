@@ -5,8 +5,10 @@
 //! the README's test command). Each test creates its own tables, named afresh, from the table
 //! definitions in `infra/template.yaml`, so tests run in parallel against one emulator.
 
+pub mod env;
 pub mod http;
 pub mod logs;
+pub mod proxy;
 pub mod tables;
 pub mod tokens;
 
