@@ -6,6 +6,7 @@
 //! definitions in `infra/template.yaml`, so tests run in parallel against one emulator.
 
 pub mod env;
+pub mod forgery;
 pub mod http;
 pub mod logs;
 pub mod proxy;
