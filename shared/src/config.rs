@@ -65,6 +65,13 @@ impl Env {
         }
     }
 
+    /// This environment with `name` set to `value` (replacing any earlier value).
+    #[must_use]
+    pub fn with(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.vars.insert(name.into(), value.into());
+        self
+    }
+
     /// The value of `name`, if set and not empty.
     pub fn optional(&self, name: &str) -> Option<&str> {
         self.vars
