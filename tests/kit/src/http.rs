@@ -3,7 +3,9 @@
 
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, Request, StatusCode, header};
+use axum::http::{
+    Extensions, HeaderMap, HeaderName, HeaderValue, Method, Request, StatusCode, header,
+};
 use http_body_util::BodyExt;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -68,6 +70,7 @@ impl TestRouter {
         TestResponse {
             status: parts.status,
             headers: parts.headers,
+            extensions: parts.extensions,
             body,
         }
     }
@@ -121,6 +124,9 @@ impl RequestBuilder<'_> {
 pub struct TestResponse {
     pub status: StatusCode,
     pub headers: HeaderMap,
+    /// What the layers attached for in-process observers (never sent), e.g.
+    /// `shared::http::Unrouted`.
+    pub extensions: Extensions,
     pub body: Bytes,
 }
 

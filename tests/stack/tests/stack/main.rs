@@ -1,1 +1,6 @@
 //! Tests of the whole stack: one binary, a module per concern.
+
+mod bodies;
+mod faults;
+mod routing;
+mod tokens;
