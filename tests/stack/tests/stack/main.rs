@@ -3,4 +3,5 @@
 mod bodies;
 mod faults;
 mod routing;
+mod template;
 mod tokens;
