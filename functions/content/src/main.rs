@@ -11,6 +11,6 @@ async fn main() -> Result<(), lambda_http::Error> {
         tracing::error!(%error, "the configuration is invalid; not starting");
     })?;
     let sdk = shared::dynamo::load_aws_config().await;
-    let state = content::AppState::new(config, &sdk);
+    let state = content::AppState::from_config(config, &sdk).await?;
     lambda_http::run(content::app(state)).await
 }

@@ -1,2 +1,327 @@
 //! The `content` function under test: a fresh set of tables, its router, and helpers for its
 //! endpoints.
+//!
+//! Every request goes through the function's real router, the real `aws-sdk-dynamodb` client and
+//! the local emulator. Helpers that arrange data (a published course, an enrolment) use the API
+//! itself, except an enrolment, which is the progress function's item and is put into this
+//! test's progress table exactly as the contract in `shared::enrollment` describes it.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use serde_json::{Value, json};
+use shared::catalog::CourseId;
+use shared::enrollment::enrollment_key;
+use shared::identity::{Role, UserId};
+use testkit::proxy::DynamoProxy;
+use testkit::tokens::access_token;
+use testkit::{Tables, TestResponse, TestRouter};
+
+/// The base URL the tests configure (`PUBLIC_BASE_URL`).
+pub use testkit::env::PUBLIC_BASE_URL;
+
+/// Someone calling the API: an id and a token for a role.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub id: UserId,
+    pub role: Role,
+    pub token: String,
+}
+
+impl Caller {
+    pub fn new(role: Role) -> Self {
+        let id = UserId::new();
+        Self {
+            id,
+            role,
+            token: access_token(id, role),
+        }
+    }
+
+    pub fn instructor() -> Self {
+        Self::new(Role::Instructor)
+    }
+
+    pub fn admin() -> Self {
+        Self::new(Role::Admin)
+    }
+
+    pub fn learner() -> Self {
+        Self::new(Role::Learner)
+    }
+}
+
+/// The function on fresh tables.
+#[derive(Debug)]
+pub struct TestApp {
+    pub api: TestRouter,
+    pub router: axum::Router,
+    pub tables: Tables,
+    pub db: aws_sdk_dynamodb::Client,
+}
+
+/// A unique slug for this test run: `prefix-<random>`.
+pub fn unique_slug(prefix: &str) -> String {
+    let id = UserId::new().to_string();
+    format!("{prefix}-{}", &id[id.len() - 12..])
+}
+
+impl TestApp {
+    /// The function on fresh tables, talking to the emulator.
+    pub async fn spawn() -> Self {
+        Self::spawn_at(&testkit::emulator_endpoint()).await
+    }
+
+    /// The function on fresh tables, with its DynamoDB requests going through a proxy that
+    /// counts them.
+    pub async fn spawn_counting() -> (Self, DynamoProxy) {
+        let proxy = DynamoProxy::start().await;
+        let app = Self::spawn_at(&proxy.endpoint()).await;
+        (app, proxy)
+    }
+
+    async fn spawn_at(endpoint: &str) -> Self {
+        let db = testkit::dynamo_client().await;
+        let tables = testkit::create_tables(&db).await;
+        let env = testkit::env::function_env("content", &tables, endpoint);
+        let config = content::Config::from_env(&env).expect("content's test configuration");
+        let state = content::AppState::from_config(config, &testkit::sdk_config().await)
+            .await
+            .expect("content's state");
+        let router = content::app(state);
+        Self {
+            api: TestRouter::new(router.clone()),
+            router,
+            tables,
+            db,
+        }
+    }
+
+    /// `GET path` without a token.
+    pub async fn get(&self, path: &str) -> TestResponse {
+        self.api.get(path).send().await
+    }
+
+    /// `GET path` as `caller`.
+    pub async fn get_as(&self, caller: &Caller, path: &str) -> TestResponse {
+        self.api.get(path).bearer(&caller.token).send().await
+    }
+
+    /// `POST path` with a JSON body, as `caller`.
+    pub async fn post(&self, caller: &Caller, path: &str, body: &Value) -> TestResponse {
+        self.api.post(path).bearer(&caller.token).json(body).send().await
+    }
+
+    /// `PATCH path` with `If-Match: etag`, as `caller`.
+    pub async fn patch(&self, caller: &Caller, path: &str, etag: &str, body: &Value) -> TestResponse {
+        self.api
+            .patch(path)
+            .bearer(&caller.token)
+            .header("if-match", etag)
+            .json(body)
+            .send()
+            .await
+    }
+
+    /// Creates a draft course as `caller`; panics unless it is created.
+    pub async fn create_course(&self, caller: &Caller, body: Value) -> Value {
+        self.post(caller, "/courses", &body)
+            .await
+            .assert_status(201)
+            .json()
+    }
+
+    /// Adds a module to `course`; returns the course.
+    pub async fn add_module(&self, caller: &Caller, course: &str, title: &str) -> Value {
+        self.post(caller, &format!("/courses/{course}/modules"), &json!({"title": title}))
+            .await
+            .assert_status(201)
+            .json()
+    }
+
+    /// Adds a lesson to a module of `course`; returns the lesson.
+    pub async fn add_lesson(&self, caller: &Caller, course: &str, module: &str, lesson: Value) -> Value {
+        self.post(
+            caller,
+            &format!("/courses/{course}/modules/{module}/lessons"),
+            &lesson,
+        )
+        .await
+        .assert_status(201)
+        .json()
+    }
+
+    /// Publishes `/{collection}/{reference}`; returns the response.
+    pub async fn publish(&self, caller: &Caller, collection: &str, reference: &str) -> TestResponse {
+        self.api
+            .post(&format!("/{collection}/{reference}/publish"))
+            .bearer(&caller.token)
+            .send()
+            .await
+    }
+
+    /// Archives `/{collection}/{reference}`; returns the response.
+    pub async fn archive(&self, caller: &Caller, collection: &str, reference: &str) -> TestResponse {
+        self.api
+            .post(&format!("/{collection}/{reference}/archive"))
+            .bearer(&caller.token)
+            .send()
+            .await
+    }
+
+    /// A course ready to publish: one module with a preview lesson (`<slug>-intro`) and a
+    /// members' lesson (`<slug>-deep-dive`). Returns the course as its author sees it.
+    pub async fn complete_course(&self, caller: &Caller, slug: &str, extra: Value) -> Value {
+        let mut body = course_body(slug);
+        merge(&mut body, extra);
+        let course = self.create_course(caller, body).await;
+        let id = course["id"].as_str().expect("a course id").to_owned();
+        let course = self.add_module(caller, &id, "Foundations").await;
+        let module = course["outline"]["modules"][0]["id"]
+            .as_str()
+            .expect("a module id")
+            .to_owned();
+        self.add_lesson(caller, &id, &module, lesson_body(&format!("{slug}-intro"), true))
+            .await;
+        self.add_lesson(caller, &id, &module, lesson_body(&format!("{slug}-deep-dive"), false))
+            .await;
+        self.get_as(caller, &format!("/courses/{id}"))
+            .await
+            .assert_status(200)
+            .json()
+    }
+
+    /// A complete course, published. Returns it as published.
+    pub async fn published_course(&self, caller: &Caller, slug: &str, extra: Value) -> Value {
+        let course = self.complete_course(caller, slug, extra).await;
+        let id = course["id"].as_str().expect("a course id");
+        self.publish(caller, "courses", id).await.assert_status(200).json()
+    }
+
+    /// A complete draft article by `caller`.
+    pub async fn create_article(&self, caller: &Caller, slug: &str, extra: Value) -> Value {
+        let mut body = article_body(slug);
+        merge(&mut body, extra);
+        self.post(caller, "/articles", &body)
+            .await
+            .assert_status(201)
+            .json()
+    }
+
+    /// A complete article, published. Returns it as published.
+    pub async fn published_article(&self, caller: &Caller, slug: &str, extra: Value) -> Value {
+        let article = self.create_article(caller, slug, extra).await;
+        let id = article["id"].as_str().expect("an article id");
+        self.publish(caller, "articles", id).await.assert_status(200).json()
+    }
+
+    /// Enrols `learner` in `course` the way the progress function does: its enrolment item,
+    /// in this test's progress table, with `status`.
+    pub async fn enrol(&self, learner: &Caller, course: &str, status: &str) {
+        let course: CourseId = course.parse().expect("a course id");
+        let key = enrollment_key(learner.id, course);
+        let item: HashMap<String, AttributeValue> = HashMap::from([
+            ("pk".to_owned(), AttributeValue::S(key.pk)),
+            ("sk".to_owned(), AttributeValue::S(key.sk)),
+            ("entity".to_owned(), AttributeValue::S("enrollment".into())),
+            ("status".to_owned(), AttributeValue::S(status.into())),
+        ]);
+        self.db
+            .put_item()
+            .table_name(&self.tables.progress)
+            .set_item(Some(item))
+            .send()
+            .await
+            .expect("the enrolment is stored");
+    }
+
+    /// The items of this test's content table whose `entity` is `entity`, read by `Scan` (a
+    /// test may; the function never does).
+    pub async fn stored(&self, entity: &str) -> Vec<HashMap<String, AttributeValue>> {
+        self.db
+            .scan()
+            .table_name(&self.tables.content)
+            .filter_expression("#entity = :entity")
+            .expression_attribute_names("#entity", "entity")
+            .expression_attribute_values(":entity", AttributeValue::S(entity.into()))
+            .send()
+            .await
+            .expect("the content table can be scanned")
+            .items
+            .unwrap_or_default()
+    }
+
+    /// Every item of a listing, following `next_cursor` from `first` (a path with query).
+    pub async fn all_pages(&self, first: &str) -> Vec<Value> {
+        let mut items = Vec::new();
+        let mut path = first.to_owned();
+        loop {
+            let page = self.get(&path).await.assert_status(200).json();
+            items.extend(page["items"].as_array().expect("items").iter().cloned());
+            match page["next_cursor"].as_str() {
+                Some(cursor) => path = with_cursor(first, cursor),
+                None => return items,
+            }
+        }
+    }
+}
+
+/// `path` with `cursor=` added to its query string.
+pub fn with_cursor(path: &str, cursor: &str) -> String {
+    let separator = if path.contains('?') { '&' } else { '?' };
+    format!("{path}{separator}cursor={cursor}")
+}
+
+/// Sets every field of `extra` (an object) on `body`.
+pub fn merge(body: &mut Value, extra: Value) {
+    if let (Some(body), Value::Object(extra)) = (body.as_object_mut(), extra) {
+        body.extend(extra);
+    }
+}
+
+/// The body of a course that has everything publishing asks for but lessons.
+pub fn course_body(slug: &str) -> Value {
+    json!({
+        "slug": slug,
+        "title": format!("Course {slug}"),
+        "summary": "Build and run the server side of web applications.",
+        "description": "## What you learn\n\nHTTP, data, APIs and deployment.",
+        "level": "beginner",
+        "tags": ["backend"],
+        "seo": {"meta_description": "A practical course on backend development."},
+    })
+}
+
+/// The body of a lesson.
+pub fn lesson_body(slug: &str, preview: bool) -> Value {
+    json!({
+        "slug": slug,
+        "title": format!("Lesson {slug}"),
+        "body": format!("# {slug}\n\nWhat a request goes through, step by step."),
+        "duration_minutes": 12,
+        "preview": preview,
+    })
+}
+
+/// The body of an article that has everything publishing asks for.
+pub fn article_body(slug: &str) -> Value {
+    json!({
+        "slug": slug,
+        "title": format!("Article {slug}"),
+        "excerpt": "How backend engineers grow into architects.",
+        "body": "Backend work is about **data**, **APIs** and **reliability**.",
+        "tags": ["careers"],
+        "seo": {"meta_description": "The backend developer career path, step by step."},
+    })
+}
+
+/// The `ETag` of a response.
+///
+/// # Panics
+/// When it has none.
+pub fn etag(response: &TestResponse) -> String {
+    response
+        .header("etag")
+        .unwrap_or_else(|| panic!("no ETag on {} {}", response.status, response.text()))
+        .to_owned()
+}

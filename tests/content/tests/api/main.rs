@@ -1,1 +1,3 @@
 //! Integration tests of `content`: one binary, a module per feature.
+
+mod visibility;

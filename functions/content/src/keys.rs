@@ -1,0 +1,140 @@
+//! Every key of the content table, in one place.
+//!
+//! ```text
+//! item                 pk                    sk               gsi1pk                      gsi1sk
+//! course               COURSE#<id>           COURSE           COURSE#SLUG#<slug>          COURSE
+//! lesson (its body)    COURSE#<id>           LESSON#<id>
+//! article              ARTICLE#<id>          ARTICLE          ARTICLE#SLUG#<slug>         ARTICLE
+//! career path          PATH#<id>             PATH             PATH#SLUG#<slug>            PATH
+//! listing card         <KIND>#<id>           CARD#<facet>     <KINDS>#<facet>             <published_at>#<id>
+//! slug claim           SLUG#<kind>#<slug>    SLUG
+//! tag count            TAGS                  TAG#<tag>
+//! ```
+//!
+//! A *slug claim* makes a slug unique per kind (created in the same transaction as the thing)
+//! and keeps answering for the thing after it is renamed: old URLs redirect. A *listing card*
+//! exists only while its thing is published, one per facet (`all`, `tag#<tag>`,
+//! `level#<level>`), so a listing page is one `Query` on `gsi1`, newest first. The course item's
+//! key and top-level fields are the contract of [`shared::catalog`].
+
+use shared::catalog::{CourseId, LessonId};
+use shared::dynamo::Key;
+use time::macros::format_description;
+use time::{OffsetDateTime, UtcOffset};
+
+use crate::fields::{Level, Slug, Tag};
+
+/// The three kinds of things the catalogue publishes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    Course,
+    Article,
+    Path,
+}
+
+impl Kind {
+    /// The word for it in the API and the table: `course`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Course => "course",
+            Self::Article => "article",
+            Self::Path => "path",
+        }
+    }
+
+    /// The first segment of its URLs: `courses`.
+    pub fn collection(self) -> &'static str {
+        match self {
+            Self::Course => "courses",
+            Self::Article => "articles",
+            Self::Path => "paths",
+        }
+    }
+
+    fn prefix(self) -> &'static str {
+        match self {
+            Self::Course => "COURSE",
+            Self::Article => "ARTICLE",
+            Self::Path => "PATH",
+        }
+    }
+}
+
+/// The key of a course, article or career path, by its id's text.
+pub fn entity(kind: Kind, id: &str) -> Key {
+    Key::new(format!("{}#{id}", kind.prefix()), kind.prefix())
+}
+
+/// The `gsi1` key of a thing's item, which finds it by its current slug.
+pub fn by_slug(kind: Kind, slug: &Slug) -> (String, String) {
+    (
+        format!("{}#SLUG#{slug}", kind.prefix()),
+        kind.prefix().to_owned(),
+    )
+}
+
+/// The claim on a slug: which thing it names (now, or before a rename).
+pub fn slug_claim(kind: Kind, slug: &Slug) -> Key {
+    Key::new(format!("SLUG#{}#{slug}", kind.as_str()), "SLUG")
+}
+
+/// A lesson's own item: its body, video and further reading.
+pub fn lesson(course: CourseId, lesson: LessonId) -> Key {
+    Key::new(
+        shared::catalog::course_key(course).pk,
+        format!("LESSON#{lesson}"),
+    )
+}
+
+/// A listing a published thing appears in.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Facet {
+    All,
+    Tag(Tag),
+    Level(Level),
+}
+
+impl Facet {
+    fn name(&self) -> String {
+        match self {
+            Self::All => "all".to_owned(),
+            Self::Tag(tag) => format!("tag#{tag}"),
+            Self::Level(level) => format!("level#{}", level.as_str()),
+        }
+    }
+}
+
+/// The card of a published thing in one listing.
+pub fn card(kind: Kind, id: &str, facet: &Facet) -> Key {
+    Key::new(
+        format!("{}#{id}", kind.prefix()),
+        format!("CARD#{}", facet.name()),
+    )
+}
+
+/// The `gsi1` partition of a listing.
+pub fn listing(kind: Kind, facet: &Facet) -> String {
+    format!("{}#{}", kind.collection().to_uppercase(), facet.name())
+}
+
+/// A card's place in its listing: by publication time (fixed width, UTC, so text order is
+/// time order), then id, so the place never changes while the thing stays published and ties
+/// cannot happen.
+pub fn listing_position(published_at: OffsetDateTime, id: &str) -> String {
+    let format = format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z"
+    );
+    let at = published_at
+        .to_offset(UtcOffset::UTC)
+        .format(format)
+        .unwrap_or_else(|_| format!("{:020}", published_at.unix_timestamp()));
+    format!("{at}#{id}")
+}
+
+/// The partition of the tag counts.
+pub const TAGS: &str = "TAGS";
+
+/// The count of published courses and articles carrying `tag`.
+pub fn tag_count(tag: &Tag) -> Key {
+    Key::new(TAGS, format!("TAG#{tag}"))
+}
