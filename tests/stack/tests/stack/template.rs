@@ -455,6 +455,82 @@ fn each_function_uses_only_its_own_table_and_indexes_plus_the_two_read_only_cros
     }
 }
 
+/// The DynamoDB actions IAM checks for each SDK call a function's source makes: the operations
+/// it sends, and for `TransactWriteItems` the action of each kind of item in it (IAM authorises
+/// every item of a transaction as its own action).
+fn dynamodb_actions_called(function: &str) -> BTreeSet<String> {
+    const CALLS: [(&str, &str); 14] = [
+        (".get_item()", "GetItem"),
+        (".put_item()", "PutItem"),
+        (".update_item()", "UpdateItem"),
+        (".delete_item()", "DeleteItem"),
+        (".query()", "Query"),
+        (".scan()", "Scan"),
+        (".batch_get_item()", "BatchGetItem"),
+        (".batch_write_item()", "BatchWriteItem"),
+        (".transact_get_items()", "TransactGetItems"),
+        (".transact_write_items()", "TransactWriteItems"),
+        ("Put::builder()", "PutItem"),
+        ("Update::builder()", "UpdateItem"),
+        ("Delete::builder()", "DeleteItem"),
+        ("ConditionCheck::builder()", "ConditionCheckItem"),
+    ];
+    fn sources(dir: &std::path::Path, found: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).expect("a source folder").flatten() {
+            let path = entry.path();
+            // src/bin holds operator tools (auth-admin), which run with the operator's rights.
+            if path.is_dir() && path.file_name().is_some_and(|name| name != "bin") {
+                sources(&path, found);
+            } else if path.extension().is_some_and(|ext| ext == "rs") {
+                found.push(std::fs::read_to_string(&path).expect("a readable source file"));
+            }
+        }
+    }
+    let mut texts = Vec::new();
+    sources(&repo_file(&format!("functions/{function}/src")), &mut texts);
+    let mut actions = BTreeSet::new();
+    for text in &texts {
+        for (call, action) in CALLS {
+            let called = text.match_indices(call).any(|(at, _)| {
+                // `.query()` and `.scan()` are common words: count them only as a request that
+                // names its table or index before the statement ends.
+                let statement = text[at..].split(';').next().unwrap_or_default();
+                !matches!(action, "Query" | "Scan")
+                    || statement.contains(".table_name(")
+                    || statement.contains(".index_name(")
+            });
+            if called {
+                actions.insert(format!("dynamodb:{action}"));
+            }
+        }
+    }
+    actions
+}
+
+#[test]
+fn each_role_grants_exactly_the_dynamodb_actions_its_function_calls() {
+    let template = Template::load();
+    for function in FUNCTIONS {
+        let own = format!("{}Table", stem(function));
+        let (role, grants) = template.grants(function);
+        let granted: BTreeSet<String> = grants
+            .into_iter()
+            .filter(|grant| grant.target == Target::Table(own.clone()))
+            .map(|grant| grant.action)
+            .collect();
+        let called = dynamodb_actions_called(function);
+
+        let denied: Vec<_> = called.difference(&granted).collect();
+        let unused: Vec<_> = granted.difference(&called).collect();
+        assert!(
+            denied.is_empty() && unused.is_empty(),
+            "{role} and functions/{function}/src disagree (edit TableActions.{function}.Own in \
+             infra/template.yaml):\n  called but not granted (AccessDenied in AWS): {denied:?}\n  \
+             granted but never called: {unused:?}"
+        );
+    }
+}
+
 #[test]
 fn only_auth_and_progress_read_a_secret_each_its_own_and_only_auth_sends_mail() {
     let template = Template::load();
