@@ -44,6 +44,10 @@ pub enum ApiError {
     /// 401: no credentials, or credentials that do not verify.
     #[error("unauthenticated")]
     Unauthenticated,
+    /// 401: credentials sent in the body (a password, a refresh, reset or verification token)
+    /// that do not verify. Says nothing about which part was wrong.
+    #[error("invalid credentials")]
+    InvalidCredentials,
     /// 403: authenticated, but not allowed.
     #[error("forbidden")]
     Forbidden,
@@ -93,7 +97,7 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
             Self::Malformed(_) => StatusCode::BAD_REQUEST,
-            Self::Unauthenticated => StatusCode::UNAUTHORIZED,
+            Self::Unauthenticated | Self::InvalidCredentials => StatusCode::UNAUTHORIZED,
             Self::Forbidden => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
@@ -113,6 +117,7 @@ impl ApiError {
         match self {
             Self::Malformed(_) => "malformed-request",
             Self::Unauthenticated => "unauthenticated",
+            Self::InvalidCredentials => "invalid-credentials",
             Self::Forbidden => "forbidden",
             Self::NotFound => "not-found",
             Self::MethodNotAllowed => "method-not-allowed",
@@ -131,6 +136,7 @@ impl ApiError {
         match self {
             Self::Malformed(_) => "The request could not be read",
             Self::Unauthenticated => "Authentication is required",
+            Self::InvalidCredentials => "The credentials are not valid",
             Self::Forbidden => "You are not allowed to do this",
             Self::NotFound => "Not found",
             Self::MethodNotAllowed => "Method not allowed",
@@ -151,6 +157,11 @@ impl ApiError {
             Self::Unauthenticated => {
                 Some("Send a valid access token as `Authorization: Bearer <token>`.".into())
             }
+            Self::InvalidCredentials => Some(
+                "Check the email address and password, or ask for a new link: tokens expire \
+                 and work once."
+                    .into(),
+            ),
             Self::PreconditionFailed => {
                 Some("Read the resource again and retry with its current ETag.".into())
             }
@@ -222,6 +233,14 @@ impl IntoResponse for ApiError {
                 headers.insert(
                     header::WWW_AUTHENTICATE,
                     HeaderValue::from_static("Bearer error=\"invalid_token\""),
+                );
+            }
+            // A 401 must name a scheme (RFC 9110); the body's credentials were not a bearer
+            // token, so no error parameter.
+            Self::InvalidCredentials => {
+                headers.insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Bearer realm=\"skillpath\""),
                 );
             }
             _ => {}

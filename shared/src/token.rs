@@ -297,9 +297,18 @@ impl AccessTokenVerifier {
     /// # Errors
     /// [`TokenRejected`] when any check fails.
     pub fn verify(&self, token: &str) -> Result<AuthUser, TokenRejected> {
-        let claims: AccessClaims = self
-            .keys
-            .verify(token, ACCESS_TOKEN_TYPE, &self.validation)?;
+        self.verify_session(token).map(|(user, _)| user)
+    }
+
+    /// Verifies an access token and says whom it is for and in which session (the `sid` claim
+    /// of tokens issued by [`AccessTokenIssuer::issue_in_session`]) it was issued.
+    ///
+    /// # Errors
+    /// [`TokenRejected`] when any check fails.
+    pub fn verify_session(&self, token: &str) -> Result<(AuthUser, Option<String>), TokenRejected> {
+        let SessionBoundClaims { access: claims, sid } =
+            self.keys
+                .verify(token, ACCESS_TOKEN_TYPE, &self.validation)?;
         if claims.token_use != "access" {
             return Err(TokenRejected::WrongType);
         }
@@ -313,12 +322,23 @@ impl AccessTokenVerifier {
                 "lives longer than 15 minutes".into(),
             ));
         }
-        Ok(AuthUser {
+        let user = AuthUser {
             id: claims.sub,
             role: claims.role,
             name: claims.name,
-        })
+        };
+        Ok((user, sid))
     }
+}
+
+/// An access token's claims plus, optionally, the session they were issued in (OpenID's `sid`:
+/// `auth` uses it to keep the caller's own session when it revokes the others).
+#[derive(Serialize, Deserialize)]
+struct SessionBoundClaims {
+    #[serde(flatten)]
+    access: AccessClaims,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    sid: Option<String>,
 }
 
 /// Issues access tokens; only `auth` holds one.
@@ -356,18 +376,45 @@ impl AccessTokenIssuer {
     /// # Errors
     /// When signing fails.
     pub fn issue(&self, user: UserId, role: Role, name: &str) -> anyhow::Result<IssuedAccessToken> {
+        self.sign(user, role, name, None)
+    }
+
+    /// As [`Self::issue`], for a token issued in `session` (it carries the `sid` claim).
+    ///
+    /// # Errors
+    /// When signing fails.
+    pub fn issue_in_session(
+        &self,
+        user: UserId,
+        role: Role,
+        name: &str,
+        session: &str,
+    ) -> anyhow::Result<IssuedAccessToken> {
+        self.sign(user, role, name, Some(session))
+    }
+
+    fn sign(
+        &self,
+        user: UserId,
+        role: Role,
+        name: &str,
+        session: Option<&str>,
+    ) -> anyhow::Result<IssuedAccessToken> {
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
-        let claims = AccessClaims {
-            iss: self.settings.issuer.clone(),
-            aud: self.settings.audience.clone(),
-            sub: user,
-            role,
-            name: name.to_owned(),
-            iat: now,
-            nbf: now,
-            exp: now + self.ttl.as_secs() as i64,
-            jti: uuid::Uuid::now_v7().to_string(),
-            token_use: "access".into(),
+        let claims = SessionBoundClaims {
+            access: AccessClaims {
+                iss: self.settings.issuer.clone(),
+                aud: self.settings.audience.clone(),
+                sub: user,
+                role,
+                name: name.to_owned(),
+                iat: now,
+                nbf: now,
+                exp: now + self.ttl.as_secs() as i64,
+                jti: uuid::Uuid::now_v7().to_string(),
+                token_use: "access".into(),
+            },
+            sid: session.map(str::to_owned),
         };
         Ok(IssuedAccessToken {
             token: self.key.sign(ACCESS_TOKEN_TYPE, &claims)?,
@@ -418,11 +465,11 @@ fn bearer_token(parts: &Parts) -> Option<Result<&str, ()>> {
 fn authenticate(
     parts: &Parts,
     verifier: &AccessTokenVerifier,
-) -> Result<Option<AuthUser>, ApiError> {
+) -> Result<Option<(AuthUser, Option<String>)>, ApiError> {
     match bearer_token(parts) {
         None => Ok(None),
         Some(Err(())) => Err(ApiError::Unauthenticated),
-        Some(Ok(token)) => verifier.verify(token).map(Some).map_err(|reason| {
+        Some(Ok(token)) => verifier.verify_session(token).map(Some).map_err(|reason| {
             tracing::info!(%reason, "access token refused");
             ApiError::Unauthenticated
         }),
@@ -438,7 +485,33 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let verifier = Arc::<AccessTokenVerifier>::from_ref(state);
-        authenticate(parts, &verifier)?.ok_or(ApiError::Unauthenticated)
+        authenticate(parts, &verifier)?
+            .map(|(user, _)| user)
+            .ok_or(ApiError::Unauthenticated)
+    }
+}
+
+/// The authenticated caller and the session their token was issued in (`None` for tokens
+/// issued outside a session); for `auth`'s own routes that act on sessions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthSession {
+    pub user: AuthUser,
+    /// The `sid` claim: the id of the refresh-token family the access token came from.
+    pub session: Option<String>,
+}
+
+impl<S> FromRequestParts<S> for AuthSession
+where
+    S: Send + Sync,
+    Arc<AccessTokenVerifier>: FromRef<S>,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let verifier = Arc::<AccessTokenVerifier>::from_ref(state);
+        let (user, session) =
+            authenticate(parts, &verifier)?.ok_or(ApiError::Unauthenticated)?;
+        Ok(Self { user, session })
     }
 }
 
@@ -456,7 +529,7 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let verifier = Arc::<AccessTokenVerifier>::from_ref(state);
-        authenticate(parts, &verifier).map(MaybeAuthUser)
+        authenticate(parts, &verifier).map(|caller| MaybeAuthUser(caller.map(|(user, _)| user)))
     }
 }
 
@@ -519,6 +592,22 @@ mod tests {
                 name: "Ada Lovelace".into(),
             }
         );
+    }
+
+    #[test]
+    fn a_session_bound_token_names_its_session_and_still_verifies_as_a_plain_one() {
+        let issuer = issuer();
+        let user = UserId::new();
+        let token = issuer
+            .issue_in_session(user, Role::Learner, "Ada", "session-1")
+            .unwrap();
+        let verifier = verifier(&issuer);
+        let (caller, session) = verifier.verify_session(&token.token).unwrap();
+        assert_eq!(caller.id, user);
+        assert_eq!(session.as_deref(), Some("session-1"));
+        assert_eq!(verifier.verify(&token.token).unwrap().id, user);
+        let plain = issuer.issue(user, Role::Learner, "Ada").unwrap();
+        assert_eq!(verifier.verify_session(&plain.token).unwrap().1, None);
     }
 
     #[test]

@@ -1,7 +1,57 @@
 //! `auth`'s configuration, read once at cold start.
+//!
+//! | variable | meaning |
+//! |---|---|
+//! | `TABLE_NAME` | the auth table |
+//! | `DYNAMODB_*` | the DynamoDB client (see [`DynamoSettings`]) |
+//! | `JWT_ISSUER`, `JWT_AUDIENCE` | `iss` and `aud` of access tokens |
+//! | `JWKS` | the access-token public keys (current and previous), a JWKS document; must hold `SIGNING_KEY_ID` |
+//! | `CERTIFICATE_JWKS` | optional: the public keys that sign certificates, served beside `JWKS` |
+//! | `SIGNING_KEY_ID` | the `kid` of the private key that signs access tokens |
+//! | `SIGNING_KEY_FILE` / `SIGNING_KEY_SECRET_ARN` | where that key's PEM is: a local file (dev), or the secret string of a Secrets Manager secret (AWS); exactly one |
+//! | `MAILER` | `log` (local only: mail is written to the log) or `ses` (with `MAIL_FROM`) |
+//! | `PUBLIC_BASE_URL` | where the school's site is; links in mail point there |
+//! | `ACCESS_TOKEN_TTL_SECONDS` | optional, default and maximum 900 |
+//! | `SESSION_TTL_DAYS` | optional, default 30: how long a login's refresh tokens can be used |
+//! | `EMAIL_VERIFICATION_TTL_HOURS` | optional, default 48 |
+//! | `PASSWORD_RESET_TTL_SECONDS` | optional, default 1800, at most 3600 |
+//! | `LOGIN_LOCKOUT_BASE_MS` | optional, default 1000: the first lockout after 5 failed logins; each further failure doubles it, up to 15 minutes |
 
+use std::path::PathBuf;
+use std::time::Duration;
+
+use jsonwebtoken::jwk::JwkSet;
 use shared::config::{ConfigError, Env, TableName};
 use shared::dynamo::DynamoSettings;
+use shared::token::{MAX_ACCESS_TOKEN_TTL, TokenSettings, VerifyingKeys};
+
+/// Where the private signing key comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SigningKeySource {
+    /// `SIGNING_KEY_FILE`: a PEM file (local development).
+    File(PathBuf),
+    /// `SIGNING_KEY_SECRET_ARN`: a Secrets Manager secret whose secret string is the PEM.
+    Secret(String),
+}
+
+/// How mail is delivered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MailerConfig {
+    /// `MAILER=log`: written to the log, for the local stack only.
+    Log,
+    /// `MAILER=ses`: Amazon SES, sent from `MAIL_FROM`.
+    Ses { from: String },
+}
+
+/// Lifetimes of what `auth` hands out, and the login lockout.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lifetimes {
+    pub access_token: Duration,
+    pub session: Duration,
+    pub email_verification: Duration,
+    pub password_reset: Duration,
+    pub lockout_base: Duration,
+}
 
 /// Everything `auth` reads from its environment.
 #[derive(Debug, Clone)]
@@ -9,15 +59,217 @@ pub struct Config {
     /// `TABLE_NAME`: the auth table.
     pub table: TableName,
     pub dynamo: DynamoSettings,
+    pub tokens: TokenSettings,
+    /// `JWKS`, parsed.
+    pub jwks: JwkSet,
+    /// `CERTIFICATE_JWKS`, parsed, if set.
+    pub certificate_jwks: Option<JwkSet>,
+    /// `SIGNING_KEY_ID`.
+    pub signing_key_id: String,
+    pub signing_key: SigningKeySource,
+    pub mailer: MailerConfig,
+    /// `PUBLIC_BASE_URL`, without a trailing slash.
+    pub public_base_url: String,
+    pub lifetimes: Lifetimes,
 }
 
 impl Config {
     /// # Errors
     /// Names the first variable that is missing or malformed.
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        let jwks = jwk_set(env, "JWKS")?.ok_or_else(|| ConfigError::Missing {
+            name: "JWKS".into(),
+        })?;
+        let certificate_jwks = jwk_set(env, "CERTIFICATE_JWKS")?;
+        if let Some(certificates) = &certificate_jwks {
+            for key in &certificates.keys {
+                if let Some(kid) = &key.common.key_id
+                    && jwks.find(kid).is_some()
+                {
+                    return Err(ConfigError::malformed(
+                        "CERTIFICATE_JWKS",
+                        format!("kid {kid} is also an access-token key in JWKS"),
+                    ));
+                }
+            }
+        }
+        let signing_key_id = env.required("SIGNING_KEY_ID")?.to_owned();
+        if jwks.find(&signing_key_id).is_none() {
+            return Err(ConfigError::malformed(
+                "JWKS",
+                format!("it has no key with SIGNING_KEY_ID {signing_key_id}: publish the public key before signing with it"),
+            ));
+        }
+        let signing_key = match (
+            env.optional("SIGNING_KEY_FILE"),
+            env.optional("SIGNING_KEY_SECRET_ARN"),
+        ) {
+            (Some(path), None) => SigningKeySource::File(PathBuf::from(path)),
+            (None, Some(arn)) => SigningKeySource::Secret(arn.to_owned()),
+            (None, None) => {
+                return Err(ConfigError::Missing {
+                    name: "SIGNING_KEY_SECRET_ARN (or SIGNING_KEY_FILE locally)".into(),
+                });
+            }
+            (Some(_), Some(_)) => {
+                return Err(ConfigError::malformed(
+                    "SIGNING_KEY_FILE",
+                    "set either SIGNING_KEY_FILE or SIGNING_KEY_SECRET_ARN, not both",
+                ));
+            }
+        };
+        let mailer = match env.required("MAILER")? {
+            "log" => MailerConfig::Log,
+            "ses" => MailerConfig::Ses {
+                from: env.required("MAIL_FROM")?.to_owned(),
+            },
+            other => {
+                return Err(ConfigError::malformed(
+                    "MAILER",
+                    format!("expected log or ses, got {other:?}"),
+                ));
+            }
+        };
+        let public_base_url = env.required("PUBLIC_BASE_URL")?.trim_end_matches('/');
+        if !(public_base_url.starts_with("https://") || public_base_url.starts_with("http://")) {
+            return Err(ConfigError::malformed(
+                "PUBLIC_BASE_URL",
+                format!("{public_base_url:?} is not an http(s) URL"),
+            ));
+        }
         Ok(Self {
             table: TableName::from_env(env, "TABLE_NAME")?,
             dynamo: DynamoSettings::from_env(env)?,
+            tokens: TokenSettings::from_env(env)?,
+            jwks,
+            certificate_jwks,
+            signing_key_id,
+            signing_key,
+            mailer,
+            public_base_url: public_base_url.to_owned(),
+            lifetimes: Lifetimes::from_env(env)?,
         })
+    }
+}
+
+impl Lifetimes {
+    fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        let access_token = seconds(env, "ACCESS_TOKEN_TTL_SECONDS", MAX_ACCESS_TOKEN_TTL)?;
+        if access_token > MAX_ACCESS_TOKEN_TTL {
+            return Err(ConfigError::malformed(
+                "ACCESS_TOKEN_TTL_SECONDS",
+                "access tokens live at most 900 seconds",
+            ));
+        }
+        let password_reset = seconds(env, "PASSWORD_RESET_TTL_SECONDS", Duration::from_secs(1800))?;
+        if password_reset > Duration::from_secs(3600) {
+            return Err(ConfigError::malformed(
+                "PASSWORD_RESET_TTL_SECONDS",
+                "reset tokens live at most an hour",
+            ));
+        }
+        let days: u64 = env.parsed_or("SESSION_TTL_DAYS", 30)?;
+        let hours: u64 = env.parsed_or("EMAIL_VERIFICATION_TTL_HOURS", 48)?;
+        if days == 0 || hours == 0 {
+            return Err(ConfigError::malformed(
+                if days == 0 {
+                    "SESSION_TTL_DAYS"
+                } else {
+                    "EMAIL_VERIFICATION_TTL_HOURS"
+                },
+                "must be greater than zero",
+            ));
+        }
+        Ok(Self {
+            access_token,
+            session: Duration::from_secs(days * 86_400),
+            email_verification: Duration::from_secs(hours * 3600),
+            password_reset,
+            lockout_base: env.millis_or("LOGIN_LOCKOUT_BASE_MS", Duration::from_secs(1))?,
+        })
+    }
+}
+
+fn seconds(env: &Env, name: &str, default: Duration) -> Result<Duration, ConfigError> {
+    let value: u64 = env.parsed_or(name, default.as_secs())?;
+    if value == 0 {
+        return Err(ConfigError::malformed(name, "must be greater than zero"));
+    }
+    Ok(Duration::from_secs(value))
+}
+
+/// A JWKS document of RSA keys with kids, as the verifier accepts them.
+fn jwk_set(env: &Env, name: &str) -> Result<Option<JwkSet>, ConfigError> {
+    let Some(json) = env.optional(name) else {
+        return Ok(None);
+    };
+    let set: JwkSet = serde_json::from_str(json)
+        .map_err(|e| ConfigError::malformed(name, format!("not a JWKS document: {e}")))?;
+    VerifyingKeys::from_jwks_set(&set).map_err(|reason| ConfigError::malformed(name, reason))?;
+    Ok(Some(set))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const JWKS: &str = r#"{"keys":[{"kty":"RSA","use":"sig","alg":"RS256","kid":"k1","n":"sXchDaQebHnPiGvyDOAT4saGEUetSyo9MKLOoWFsueri23bOdgWp4Dy1WlUzewbgBHod5pcM9H95GQRV3JDXboIRROSBigeC5yjU1hGzHHyXss8UDprecbAYxknTcQkhslANGRUZmdTOQ5qTRsLAt6BTYuyvVRdhS8exSZEy_c4gs_7svlJJQ4H9_NxsiIoLwAEk7-Q3UXERGYw_75IDrGA84-lA_-Ct4eTlXHBIY2EaV7t7LjJaynVJCpkv4LKjTTAumiGUIuQhrNhZLuF_RJLqHpM2kgWFLU7-VTdL1VbC2tejvcI2BlMkEpk1BzBZI0KQB0GaDWFLN-aEAw3vRw","e":"AQAB"}]}"#;
+
+    fn env() -> Env {
+        Env::from_pairs([
+            ("TABLE_NAME", "auth-table"),
+            ("JWT_ISSUER", "https://auth.example"),
+            ("JWT_AUDIENCE", "api"),
+            ("JWKS", JWKS),
+            ("SIGNING_KEY_ID", "k1"),
+            ("SIGNING_KEY_FILE", "/keys/k1.pem"),
+            ("MAILER", "log"),
+            ("PUBLIC_BASE_URL", "https://school.example/"),
+        ])
+    }
+
+    #[test]
+    fn the_local_environment_reads_with_its_defaults() {
+        let config = Config::from_env(&env()).unwrap();
+        assert_eq!(
+            config.signing_key,
+            SigningKeySource::File("/keys/k1.pem".into())
+        );
+        assert_eq!(config.mailer, MailerConfig::Log);
+        assert_eq!(config.public_base_url, "https://school.example");
+        assert_eq!(config.lifetimes.access_token, Duration::from_secs(900));
+        assert_eq!(config.lifetimes.password_reset, Duration::from_secs(1800));
+    }
+
+    #[test]
+    fn a_signing_key_the_jwks_does_not_publish_is_refused() {
+        let err = Config::from_env(&env().with("SIGNING_KEY_ID", "k2")).unwrap_err();
+        assert!(err.to_string().contains("JWKS"), "{err}");
+    }
+
+    #[test]
+    fn ses_needs_a_sender_and_the_key_needs_exactly_one_source() {
+        let err = Config::from_env(&env().with("MAILER", "ses")).unwrap_err();
+        assert!(err.to_string().contains("MAIL_FROM"), "{err}");
+        let err = Config::from_env(&env().with("SIGNING_KEY_SECRET_ARN", "arn:x")).unwrap_err();
+        assert!(err.to_string().contains("not both"), "{err}");
+    }
+
+    #[test]
+    fn lifetimes_beyond_the_rules_are_refused() {
+        for (name, value) in [
+            ("ACCESS_TOKEN_TTL_SECONDS", "901"),
+            ("PASSWORD_RESET_TTL_SECONDS", "3601"),
+            ("SESSION_TTL_DAYS", "0"),
+        ] {
+            let err = Config::from_env(&env().with(name, value)).unwrap_err();
+            assert!(err.to_string().contains(name), "{name}: {err}");
+        }
+    }
+
+    #[test]
+    fn a_certificate_key_may_not_reuse_an_access_token_kid() {
+        let err = Config::from_env(&env().with("CERTIFICATE_JWKS", JWKS)).unwrap_err();
+        assert!(err.to_string().contains("CERTIFICATE_JWKS"), "{err}");
     }
 }

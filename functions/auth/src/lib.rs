@@ -1,26 +1,92 @@
 //! The `auth` function: accounts, sessions, tokens and roles for the school.
+//!
+//! Routes (see `infra/routes.txt`): registration, login, refresh and logout, the caller's
+//! account, password change and reset, email verification, the admins' user list and role
+//! changes, and the JWKS every function verifies access tokens with. The request path is
+//! [`routes`] (parse, authorise) → [`service`] (the operations) → [`store`] (DynamoDB).
 
 pub mod config;
+pub mod email;
+pub mod keyring;
+pub mod keys;
+pub mod mail;
+pub mod password;
+pub mod routes;
+pub mod secret;
+pub mod service;
+pub mod session;
+pub mod store;
+pub mod throttle;
+pub mod user;
+
+use std::sync::Arc;
 
 use axum::Router;
-use shared::config::TableName;
+use axum::extract::FromRef;
+use shared::token::{AccessTokenIssuer, AccessTokenVerifier, VerifyingKeys};
 
 pub use config::Config;
+
+use crate::keyring::PublishedKeys;
+use crate::mail::{Letters, LogMailer, Mailer, SesMailer};
+use crate::service::Service;
+use crate::store::Store;
 
 /// What every request handler of `auth` shares; built once per cold start.
 #[derive(Debug, Clone)]
 pub struct AppState {
-    pub db: aws_sdk_dynamodb::Client,
-    pub table: TableName,
+    pub service: Arc<Service>,
+    pub verifier: Arc<AccessTokenVerifier>,
+    pub keys: Arc<PublishedKeys>,
+}
+
+impl FromRef<AppState> for Arc<AccessTokenVerifier> {
+    fn from_ref(state: &AppState) -> Self {
+        state.verifier.clone()
+    }
 }
 
 impl AppState {
-    /// Builds the SDK clients the configuration calls for.
-    pub fn new(config: Config, sdk: &aws_config::SdkConfig) -> Self {
-        Self {
-            db: shared::dynamo::client(sdk, &config.dynamo),
-            table: config.table,
-        }
+    /// Builds the SDK clients and loads the signing key (from its file, or from Secrets
+    /// Manager) as the configuration says.
+    ///
+    /// # Errors
+    /// When the signing key cannot be loaded or does not match `JWKS`.
+    pub async fn from_config(config: Config, sdk: &aws_config::SdkConfig) -> anyhow::Result<Self> {
+        let signing_key = keyring::load_signing_key(&config, sdk).await?;
+        let verifier = AccessTokenVerifier::new(
+            VerifyingKeys::from_jwks_set(&config.jwks).map_err(anyhow::Error::msg)?,
+            &config.tokens,
+        );
+        let keys = PublishedKeys::new(&config.jwks, config.certificate_jwks.as_ref())?;
+        let mailer: Arc<dyn Mailer> = match config.mailer {
+            config::MailerConfig::Log => Arc::new(LogMailer),
+            config::MailerConfig::Ses { from } => Arc::new(SesMailer::new(sdk, from)),
+        };
+        let store = Store::new(shared::dynamo::client(sdk, &config.dynamo), config.table);
+        let issuer = AccessTokenIssuer::new(
+            signing_key,
+            config.tokens,
+            config.lifetimes.access_token,
+        );
+        let service = Service::new(
+            store,
+            issuer,
+            mailer,
+            Letters::new(config.public_base_url),
+            config.lifetimes,
+        );
+        Ok(Self {
+            service: Arc::new(service),
+            verifier: Arc::new(verifier),
+            keys: Arc::new(keys),
+        })
+    }
+
+    /// The same state delivering mail through `mailer` (tests read their mail this way).
+    pub fn with_mailer(mut self, mailer: Arc<dyn Mailer>) -> Self {
+        self.service = Arc::new((*self.service).clone().with_mailer(mailer));
+        self
     }
 }
 
@@ -33,6 +99,7 @@ pub fn app(state: AppState) -> Router {
                 "auth",
                 env!("CARGO_PKG_VERSION"),
             ))
+            .merge(routes::router())
             .with_state(state),
     )
 }

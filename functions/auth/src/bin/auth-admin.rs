@@ -4,18 +4,54 @@
 //! auth-admin keygen --kid <key-id> --out <dir>
 //!     Writes <dir>/<key-id>.pem (the private signing key, mode 0600) and <dir>/jwks.json
 //!     (its public key as a JWKS document).
+//!
+//! auth-admin create-user --email <email> --name <name> --role learner|instructor|admin
+//!     Creates an account with that role, or gives the role to the account the address
+//!     already has (so running it twice is harmless). The password is read from the
+//!     environment variable AUTH_ADMIN_PASSWORD if set (for scripts), else from standard
+//!     input (a prompt without echo on a terminal, else the first line); never from the
+//!     command line, where other users of the machine could read it. The address counts as
+//!     verified. Prints the account as JSON on standard output.
+//! ```
+//!
+//! `create-user` is the documented way to make the school's first admin: the API never lets
+//! anyone choose their own role. It reads the function's own environment (`TABLE_NAME`,
+//! `DYNAMODB_ENDPOINT` and the other `DYNAMODB_*` settings, AWS credentials and region) and
+//! writes through the same store code as the API, so the same rules hold: the email is
+//! normalised and unique, the password must meet the rules for new passwords, and the admin
+//! count that protects the last admin is kept. For example, against the local stack:
+//!
+//! ```text
+//! TABLE_NAME=skillpath-local-auth DYNAMODB_ENDPOINT=http://127.0.0.1:8000 \
+//!   auth-admin create-user --email admin@example.org --name "Ada Admin" --role admin
 //! ```
 
+use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 
+use auth::email::Email;
+use auth::password::Password;
+use auth::service::{ProvisionError, provision};
+use auth::store::Store;
+use auth::user::DisplayName;
+use shared::config::{Env, TableName};
+use shared::dynamo::DynamoSettings;
+use shared::identity::Role;
 use shared::token::{SigningKey, jwks};
 
-const USAGE: &str = "usage: auth-admin keygen --kid <key-id> --out <dir>";
+const USAGE: &str = "usage:
+  auth-admin keygen --kid <key-id> --out <dir>
+  auth-admin create-user --email <email> --name <name> --role learner|instructor|admin
+      (password from AUTH_ADMIN_PASSWORD, or standard input)";
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("keygen") => keygen(&args[1..]),
+        Some("create-user") => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?
+            .block_on(create_user(&args[1..])),
         _ => anyhow::bail!("{USAGE}"),
     }
 }
@@ -50,7 +86,6 @@ fn keygen(args: &[String]) -> anyhow::Result<()> {
 }
 
 fn write_private(path: &std::path::Path, contents: &str) -> anyhow::Result<()> {
-    use std::io::Write;
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -60,4 +95,58 @@ fn write_private(path: &std::path::Path, contents: &str) -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", path.display()))?;
     file.write_all(contents.as_bytes())?;
     Ok(())
+}
+
+async fn create_user(args: &[String]) -> anyhow::Result<()> {
+    let email = Email::parse(flag(args, "--email")?).map_err(|why| anyhow::anyhow!("--email {why}"))?;
+    let name =
+        DisplayName::parse(flag(args, "--name")?).map_err(|why| anyhow::anyhow!("--name {why}"))?;
+    let role: Role = flag(args, "--role")?
+        .parse()
+        .map_err(|why| anyhow::anyhow!("--role {why}"))?;
+    let password = read_password()?;
+    let password =
+        Password::new_choice(&password).map_err(|why| anyhow::anyhow!("the password {why}"))?;
+
+    let env = Env::from_process();
+    let table = TableName::from_env(&env, "TABLE_NAME")?;
+    let settings = DynamoSettings::from_env(&env)?;
+    let sdk = shared::dynamo::load_aws_config().await;
+    let store = Store::new(shared::dynamo::client(&sdk, &settings), table);
+
+    let (account, created) = match provision(&store, email, name, role, password).await {
+        Ok(done) => done,
+        Err(ProvisionError::LastAdmin) => {
+            anyhow::bail!("the account is the school's last admin; make another admin first")
+        }
+        Err(err) => return Err(anyhow::Error::new(err).context("creating the account")),
+    };
+    eprintln!(
+        "{} {} as {}",
+        if created { "created" } else { "updated" },
+        account.email,
+        account.role
+    );
+    let mut stdout = std::io::stdout().lock();
+    serde_json::to_writer(&mut stdout, &account)?;
+    writeln!(stdout)?;
+    Ok(())
+}
+
+/// The password from `AUTH_ADMIN_PASSWORD`, else from standard input.
+fn read_password() -> anyhow::Result<String> {
+    if let Ok(password) = std::env::var("AUTH_ADMIN_PASSWORD") {
+        return Ok(password);
+    }
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        return Ok(rpassword::prompt_password("Password: ")?);
+    }
+    let mut line = String::new();
+    stdin.lock().read_line(&mut line)?;
+    let password = line.trim_end_matches(['\n', '\r']);
+    if password.is_empty() {
+        anyhow::bail!("no password on standard input (or in AUTH_ADMIN_PASSWORD)");
+    }
+    Ok(password.to_owned())
 }

@@ -1,1 +1,13 @@
-//! Integration tests of `auth`: one binary, a module per feature.
+//! Integration tests of `auth`: one binary, a module per feature. Every test goes through the
+//! router, the real DynamoDB client and the local emulator, on tables of its own.
+
+mod admin;
+mod forged_tokens;
+mod journey;
+mod jwks;
+mod lockout;
+mod passwords;
+mod registration;
+mod round_trips;
+mod secrets;
+mod sessions;
