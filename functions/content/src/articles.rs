@@ -132,7 +132,11 @@ impl Article {
 
     /// Pinned articles first, then the newest sharing a tag (primary first), published only.
     async fn related(&self, store: &Store) -> Result<Vec<ArticleCard>, DbError> {
-        let pinned: Vec<String> = self.pinned_related.iter().map(ToString::to_string).collect();
+        let pinned: Vec<String> = self
+            .pinned_related
+            .iter()
+            .map(ToString::to_string)
+            .collect();
         let mut related: Vec<ArticleCard> = store.published_cards(Kind::Article, &pinned).await?;
         for tag in self.tags.as_slice() {
             if related.len() >= RELATED {
@@ -168,7 +172,10 @@ impl Article {
             match &link.target {
                 None => broken.push(FieldError::new(
                     "body",
-                    format!("links to `{}`, which is not a page of the catalogue", link.href),
+                    format!(
+                        "links to `{}`, which is not a page of the catalogue",
+                        link.href
+                    ),
                 )),
                 Some(target) => {
                     let key = (Kind::from(target.kind), target.slug.clone());
@@ -193,7 +200,9 @@ impl Article {
             if kind == Kind::Article && owner == Some(&self.id.to_string()) {
                 continue;
             }
-            let status = owner.and_then(|id| outlines.get(&(kind, id.clone()))).map(|o| o.status);
+            let status = owner
+                .and_then(|id| outlines.get(&(kind, id.clone())))
+                .map(|o| o.status);
             let problem = match status {
                 None => "no such",
                 Some(PublicationStatus::Published) => continue,
@@ -250,7 +259,10 @@ impl Document for Article {
             reading_minutes: markdown::reading_minutes(self.body.as_str()),
             url: site.join(&self.path()),
             image: self.seo.image.clone(),
-            published_at: self.lifecycle.published_at.unwrap_or(self.lifecycle.updated_at),
+            published_at: self
+                .lifecycle
+                .published_at
+                .unwrap_or(self.lifecycle.updated_at),
             updated_at: self.lifecycle.updated_at,
         }
     }
@@ -264,10 +276,16 @@ impl Document for Article {
             missing.push(FieldError::new("body", "is required to publish"));
         }
         if self.tags.as_slice().is_empty() {
-            missing.push(FieldError::new("tags", "at least one is required to publish"));
+            missing.push(FieldError::new(
+                "tags",
+                "at least one is required to publish",
+            ));
         }
         if self.seo.meta_description.is_none() {
-            missing.push(FieldError::new("seo.meta_description", "is required to publish"));
+            missing.push(FieldError::new(
+                "seo.meta_description",
+                "is required to publish",
+            ));
         }
         missing.extend(self.broken_links(store).await?);
         Ok(missing)
@@ -299,8 +317,14 @@ pub fn router() -> Router<AppState> {
             "/articles/{article}",
             get(catalogue::show::<Article>).patch(update),
         )
-        .route("/articles/{article}/publish", post(catalogue::publish::<Article>))
-        .route("/articles/{article}/archive", post(catalogue::archive::<Article>))
+        .route(
+            "/articles/{article}/publish",
+            post(catalogue::publish::<Article>),
+        )
+        .route(
+            "/articles/{article}/archive",
+            post(catalogue::archive::<Article>),
+        )
 }
 
 /// The ids of the articles `references` (ids or slugs) name, in order.
@@ -328,8 +352,14 @@ async fn pinned(store: &Store, references: Vec<String>) -> Result<Vec<ArticleId>
         });
         match id {
             Some(id) if !ids.contains(&id) => ids.push(id),
-            Some(_) => errors.push(FieldError::new(format!("pinned_related[{i}]"), "is listed twice")),
-            None => errors.push(FieldError::new(format!("pinned_related[{i}]"), "is not an article")),
+            Some(_) => errors.push(FieldError::new(
+                format!("pinned_related[{i}]"),
+                "is listed twice",
+            )),
+            None => errors.push(FieldError::new(
+                format!("pinned_related[{i}]"),
+                "is not an article",
+            )),
         }
     }
     if errors.is_empty() {
@@ -425,7 +455,10 @@ async fn update(
         |article| {
             if let Some(pinned) = pinned_related {
                 if pinned.contains(&article.id) {
-                    return Err(ApiError::invalid("pinned_related", "an article is not related to itself"));
+                    return Err(ApiError::invalid(
+                        "pinned_related",
+                        "an article is not related to itself",
+                    ));
                 }
                 article.pinned_related = pinned;
             }

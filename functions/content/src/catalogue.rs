@@ -108,7 +108,14 @@ pub async fn publish<D: Document>(
     reference: Path<String>,
     precondition: Precondition,
 ) -> Result<Response, ApiError> {
-    move_to::<D>(state, caller, reference, precondition, PublicationStatus::Published).await
+    move_to::<D>(
+        state,
+        caller,
+        reference,
+        precondition,
+        PublicationStatus::Published,
+    )
+    .await
 }
 
 /// `POST /courses/{course}/archive` and friends: out of the listings and the sitemap, 404 for
@@ -122,7 +129,14 @@ pub async fn archive<D: Document>(
     reference: Path<String>,
     precondition: Precondition,
 ) -> Result<Response, ApiError> {
-    move_to::<D>(state, caller, reference, precondition, PublicationStatus::Archived).await
+    move_to::<D>(
+        state,
+        caller,
+        reference,
+        precondition,
+        PublicationStatus::Archived,
+    )
+    .await
 }
 
 async fn move_to<D: Document>(
@@ -172,10 +186,7 @@ struct TagEntry {
 ///
 /// # Errors
 /// When DynamoDB fails.
-pub async fn tags(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
+pub async fn tags(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
     #[derive(Serialize)]
     struct Tags {
         items: Vec<TagEntry>,

@@ -86,7 +86,9 @@ mod tests {
             "https://skillpath.dev"
         );
         assert_eq!(
-            BaseUrl::parse("http://127.0.0.1:9000").unwrap().join("/courses/x"),
+            BaseUrl::parse("http://127.0.0.1:9000")
+                .unwrap()
+                .join("/courses/x"),
             "http://127.0.0.1:9000/courses/x"
         );
         for bad in ["skillpath.dev", "ftp://x.dev", "https://x.dev/?a=1"] {

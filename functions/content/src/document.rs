@@ -75,7 +75,9 @@ pub fn now() -> OffsetDateTime {
 }
 
 /// A course, an article or a career path.
-pub trait Document: Clone + PartialEq + Serialize + DeserializeOwned + Send + Sync + 'static {
+pub trait Document:
+    Clone + PartialEq + Serialize + DeserializeOwned + Send + Sync + 'static
+{
     const KIND: Kind;
     /// The least role that may author one: instructors write courses and articles, admins
     /// career paths. Admins may edit everything.

@@ -22,9 +22,12 @@ impl Invalid {
 /// Whether `text` is lowercase words of letters and digits joined by single hyphens.
 fn is_kebab_case(text: &str) -> bool {
     !text.is_empty()
-        && text
-            .split('-')
-            .all(|word| !word.is_empty() && word.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
+        && text.split('-').all(|word| {
+            !word.is_empty()
+                && word
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        })
 }
 
 /// The URL name of a course, lesson, article or career path: `backend-api-roadmap`.
@@ -146,7 +149,11 @@ impl TryFrom<Vec<Tag>> for Tags {
         if tags.len() > Self::MAX {
             return Err(Invalid::new(format!("at most {} tags", Self::MAX)));
         }
-        if let Some(repeated) = tags.iter().enumerate().find_map(|(i, t)| tags[..i].contains(t).then_some(t)) {
+        if let Some(repeated) = tags
+            .iter()
+            .enumerate()
+            .find_map(|(i, t)| tags[..i].contains(t).then_some(t))
+        {
             return Err(Invalid::new(format!("`{repeated}` is listed twice")));
         }
         Ok(Self(tags))
@@ -444,7 +451,12 @@ mod tests {
     #[test]
     fn only_absolute_web_urls_are_urls() {
         assert!(WebUrl::parse("https://cdn.skillpath.dev/a.png").is_ok());
-        for bad in ["javascript:alert(1)", "/relative", "ftp://x.org/f", "https://"] {
+        for bad in [
+            "javascript:alert(1)",
+            "/relative",
+            "ftp://x.org/f",
+            "https://",
+        ] {
             assert!(WebUrl::parse(bad).is_err(), "{bad} was accepted");
         }
     }

@@ -121,9 +121,8 @@ pub fn listing(kind: Kind, facet: &Facet) -> String {
 /// time order), then id, so the place never changes while the thing stays published and ties
 /// cannot happen.
 pub fn listing_position(published_at: OffsetDateTime, id: &str) -> String {
-    let format = format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z"
-    );
+    let format =
+        format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z");
     let at = published_at
         .to_offset(UtcOffset::UTC)
         .format(format)

@@ -41,10 +41,7 @@ impl AppState {
     ///
     /// # Errors
     /// None today; the signature leaves room for setup that can fail (a secret to fetch).
-    pub async fn from_config(
-        config: Config,
-        sdk: &aws_config::SdkConfig,
-    ) -> anyhow::Result<Self> {
+    pub async fn from_config(config: Config, sdk: &aws_config::SdkConfig) -> anyhow::Result<Self> {
         let db = shared::dynamo::client(sdk, &config.dynamo);
         Ok(Self {
             store: Arc::new(Store::new(db, config.table, config.progress_table)),

@@ -25,7 +25,9 @@ pub fn to_safe_html(markdown: &str) -> String {
 /// Whole minutes a reader needs at 200 words a minute; at least one.
 pub fn reading_minutes(markdown: &str) -> u32 {
     let words = markdown.split_whitespace().count();
-    u32::try_from(words.div_ceil(200)).unwrap_or(u32::MAX).max(1)
+    u32::try_from(words.div_ceil(200))
+        .unwrap_or(u32::MAX)
+        .max(1)
 }
 
 /// A link from a body to a page of this site.
@@ -138,15 +140,29 @@ mod tests {
         let links = internal_links(markdown, &base());
         let shown: Vec<_> = links
             .iter()
-            .map(|l| (l.href.as_str(), l.target.as_ref().map(|t| (t.kind, t.slug.as_str()))))
+            .map(|l| {
+                (
+                    l.href.as_str(),
+                    l.target.as_ref().map(|t| (t.kind, t.slug.as_str())),
+                )
+            })
             .collect();
         assert_eq!(
             shown,
             [
-                ("/articles/api-roadmap", Some((KindName::Article, "api-roadmap"))),
-                ("https://skillpath.test/courses/backend#modules", Some((KindName::Course, "backend"))),
+                (
+                    "/articles/api-roadmap",
+                    Some((KindName::Article, "api-roadmap"))
+                ),
+                (
+                    "https://skillpath.test/courses/backend#modules",
+                    Some((KindName::Course, "backend"))
+                ),
                 ("/", None),
-                ("/courses/backend/lessons/http", Some((KindName::Course, "backend"))),
+                (
+                    "/courses/backend/lessons/http",
+                    Some((KindName::Course, "backend"))
+                ),
             ]
         );
     }

@@ -169,7 +169,10 @@ impl Document for CareerPath {
             roles: self.roles.clone(),
             step_count: self.steps.len(),
             url: site.join(&self.path()),
-            published_at: self.lifecycle.published_at.unwrap_or(self.lifecycle.updated_at),
+            published_at: self
+                .lifecycle
+                .published_at
+                .unwrap_or(self.lifecycle.updated_at),
             updated_at: self.lifecycle.updated_at,
         }
     }
@@ -180,10 +183,16 @@ impl Document for CareerPath {
             missing.push(FieldError::new("description", "is required to publish"));
         }
         if self.roles.is_empty() {
-            missing.push(FieldError::new("roles", "at least one is required to publish"));
+            missing.push(FieldError::new(
+                "roles",
+                "at least one is required to publish",
+            ));
         }
         if self.steps.is_empty() {
-            missing.push(FieldError::new("steps", "at least one is required to publish"));
+            missing.push(FieldError::new(
+                "steps",
+                "at least one is required to publish",
+            ));
         }
         let things: Vec<(Kind, String)> = self.steps.iter().map(|s| s.target.thing()).collect();
         let outlines = store.outlines_of(&things).await?;
@@ -242,8 +251,14 @@ pub fn router() -> Router<AppState> {
             "/paths/{path}",
             get(catalogue::show::<CareerPath>).patch(update),
         )
-        .route("/paths/{path}/publish", post(catalogue::publish::<CareerPath>))
-        .route("/paths/{path}/archive", post(catalogue::archive::<CareerPath>))
+        .route(
+            "/paths/{path}/publish",
+            post(catalogue::publish::<CareerPath>),
+        )
+        .route(
+            "/paths/{path}/archive",
+            post(catalogue::archive::<CareerPath>),
+        )
 }
 
 /// A step as a request gives it: exactly one of `course` and `article` (an id or a slug).
@@ -262,7 +277,10 @@ struct StepInput {
 /// 422 naming each step that names no course or article, or names both.
 async fn steps(store: &Store, inputs: Vec<StepInput>) -> Result<Vec<Step>, ApiError> {
     if inputs.len() > MAX_STEPS {
-        return Err(ApiError::invalid("steps", format!("at most {MAX_STEPS} steps")));
+        return Err(ApiError::invalid(
+            "steps",
+            format!("at most {MAX_STEPS} steps"),
+        ));
     }
     let mut errors = Vec::new();
     let mut wanted: Vec<(usize, Kind, String)> = Vec::new();
@@ -320,7 +338,10 @@ async fn steps(store: &Store, inputs: Vec<StepInput>) -> Result<Vec<Step>, ApiEr
 
 fn check_roles(roles: &[RoleTitle]) -> Result<(), ApiError> {
     if roles.len() > MAX_ROLES {
-        return Err(ApiError::invalid("roles", format!("at most {MAX_ROLES} roles")));
+        return Err(ApiError::invalid(
+            "roles",
+            format!("at most {MAX_ROLES} roles"),
+        ));
     }
     Ok(())
 }

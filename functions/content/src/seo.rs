@@ -120,7 +120,13 @@ mod tests {
         }])
         .unwrap();
         let xml = String::from_utf8(xml).unwrap();
-        assert!(xml.contains("<loc>https://skillpath.test/articles/a?x=1&amp;y=2</loc>"), "{xml}");
-        assert!(xml.contains("<lastmod>1970-01-01T00:00:00Z</lastmod>"), "{xml}");
+        assert!(
+            xml.contains("<loc>https://skillpath.test/articles/a?x=1&amp;y=2</loc>"),
+            "{xml}"
+        );
+        assert!(
+            xml.contains("<lastmod>1970-01-01T00:00:00Z</lastmod>"),
+            "{xml}"
+        );
     }
 }

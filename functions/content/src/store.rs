@@ -81,7 +81,12 @@ impl Transaction {
     ///
     /// # Errors
     /// When `value` cannot be an item (a bug).
-    pub fn put(mut self, key: Key, entity: &'static str, value: &impl Serialize) -> Result<Self, DbError> {
+    pub fn put(
+        mut self,
+        key: Key,
+        entity: &'static str,
+        value: &impl Serialize,
+    ) -> Result<Self, DbError> {
         self.puts.push((key, entity, to_item(value)?));
         Ok(self)
     }
@@ -147,7 +152,9 @@ fn n(value: impl ToString) -> AttributeValue {
     AttributeValue::N(value.to_string())
 }
 
-fn built<T, E: std::error::Error + Send + Sync + 'static>(result: Result<T, E>) -> Result<T, DbError> {
+fn built<T, E: std::error::Error + Send + Sync + 'static>(
+    result: Result<T, E>,
+) -> Result<T, DbError> {
     result.map_err(|e| DbError::Other(anyhow::Error::new(e).context("building a DynamoDB request")))
 }
 
@@ -224,7 +231,9 @@ impl Store {
         };
         let claim: Claim = from_item(claim)?;
         let id = claim.id.parse::<D::Id>().map_err(|_| {
-            DbError::Other(anyhow::anyhow!("the claim on slug {slug} names no valid id"))
+            DbError::Other(anyhow::anyhow!(
+                "the claim on slug {slug} names no valid id"
+            ))
         })?;
         Ok(self.get::<D>(id).await?.map(|doc: D| {
             let moved = *doc.slug() != slug;
@@ -260,7 +269,9 @@ impl Store {
             .expression_attribute_names("#pk", PK)
             .expression_attribute_names("#id", "id")
             .expression_attribute_values(":id", s(doc.id().to_string()));
-        Ok(TransactWriteItem::builder().put(built(put.build())?).build())
+        Ok(TransactWriteItem::builder()
+            .put(built(put.build())?)
+            .build())
     }
 
     fn put_document<D: Document>(
@@ -319,15 +330,25 @@ impl Store {
                 let put = Put::builder()
                     .table_name(self.table.as_str())
                     .set_item(Some(item));
-                writes.push(TransactWriteItem::builder().put(built(put.build())?).build());
+                writes.push(
+                    TransactWriteItem::builder()
+                        .put(built(put.build())?)
+                        .build(),
+                );
             }
         }
         for facet in old_facets.iter().filter(|f| !new_facets.contains(f)) {
             writes.push(self.delete_write(&keys::card(D::KIND, &id, facet))?);
         }
         let counter = D::KIND.collection();
-        let added = new_tags.iter().filter(|t| !old_tags.contains(t)).map(|t| (t, 1));
-        let removed = old_tags.iter().filter(|t| !new_tags.contains(t)).map(|t| (t, -1));
+        let added = new_tags
+            .iter()
+            .filter(|t| !old_tags.contains(t))
+            .map(|t| (t, 1));
+        let removed = old_tags
+            .iter()
+            .filter(|t| !new_tags.contains(t))
+            .map(|t| (t, -1));
         for (tag, delta) in added.chain(removed) {
             let update = Update::builder()
                 .table_name(self.table.as_str())
@@ -339,7 +360,11 @@ impl Store {
                 .expression_attribute_values(":entity", s("tag"))
                 .expression_attribute_values(":tag", s(tag.as_str()))
                 .expression_attribute_values(":delta", n(delta));
-            writes.push(TransactWriteItem::builder().update(built(update.build())?).build());
+            writes.push(
+                TransactWriteItem::builder()
+                    .update(built(update.build())?)
+                    .build(),
+            );
         }
         Ok(writes)
     }
@@ -348,7 +373,9 @@ impl Store {
         let delete = Delete::builder()
             .table_name(self.table.as_str())
             .set_key(Some(key.to_item()));
-        Ok(TransactWriteItem::builder().delete(built(delete.build())?).build())
+        Ok(TransactWriteItem::builder()
+            .delete(built(delete.build())?)
+            .build())
     }
 
     fn also_writes(&self, also: Transaction) -> Result<Vec<TransactWriteItem>, DbError> {
@@ -359,7 +386,11 @@ impl Store {
             let put = Put::builder()
                 .table_name(self.table.as_str())
                 .set_item(Some(item));
-            writes.push(TransactWriteItem::builder().put(built(put.build())?).build());
+            writes.push(
+                TransactWriteItem::builder()
+                    .put(built(put.build())?)
+                    .build(),
+            );
         }
         for key in &also.deletes {
             writes.push(self.delete_write(key)?);
@@ -543,7 +574,9 @@ impl Store {
         let mut cards = Vec::new();
         let mut cursor = None;
         loop {
-            let page: Page<C> = self.list(kind, facet, None, None, cursor.as_deref()).await?;
+            let page: Page<C> = self
+                .list(kind, facet, None, None, cursor.as_deref())
+                .await?;
             cards.extend(page.items);
             match page.next_cursor {
                 Some(next) => cursor = Some(next),
@@ -621,13 +654,7 @@ impl Store {
                     .request_items(self.table.as_str(), request)
                     .send()
                     .await?;
-                found.extend(
-                    output
-                        .responses
-                        .unwrap_or_default()
-                        .into_values()
-                        .flatten(),
-                );
+                found.extend(output.responses.unwrap_or_default().into_values().flatten());
                 match output
                     .unprocessed_keys
                     .and_then(|mut u| u.remove(self.table.as_str()))
@@ -660,7 +687,10 @@ impl Store {
         if slugs.is_empty() {
             return Ok(HashMap::new());
         }
-        let keys: Vec<Key> = slugs.iter().map(|(k, slug)| keys::slug_claim(*k, slug)).collect();
+        let keys: Vec<Key> = slugs
+            .iter()
+            .map(|(k, slug)| keys::slug_claim(*k, slug))
+            .collect();
         let items = self.get_many(keys, &[PK, "id"]).await?;
         let mut by_partition: HashMap<String, String> = HashMap::new();
         for item in items {
@@ -693,7 +723,10 @@ impl Store {
         }
         let keys: Vec<Key> = things.iter().map(|(k, id)| keys::entity(*k, id)).collect();
         let items = self
-            .get_many(keys, &[PK, "id", "slug", "title", "status", "summary", "excerpt"])
+            .get_many(
+                keys,
+                &[PK, "id", "slug", "title", "status", "summary", "excerpt"],
+            )
             .await?;
         let mut by_partition: HashMap<String, ThingOutline> = HashMap::new();
         for mut item in items {
@@ -723,7 +756,10 @@ impl Store {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let keys: Vec<Key> = ids.iter().map(|id| keys::card(kind, id, &Facet::All)).collect();
+        let keys: Vec<Key> = ids
+            .iter()
+            .map(|id| keys::card(kind, id, &Facet::All))
+            .collect();
         let mut by_partition: HashMap<String, Item> = HashMap::new();
         for mut item in self.get_many(keys, &[PK, "card"]).await? {
             if let (Some(AttributeValue::S(pk)), Some(AttributeValue::M(card))) =

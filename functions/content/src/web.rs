@@ -137,10 +137,9 @@ pub fn cached(
         return (StatusCode::NOT_MODIFIED, headers).into_response();
     }
     let mut response = (headers, body).into_response();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(content_type),
-    );
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     response
 }
 
@@ -198,7 +197,10 @@ pub fn moved_permanently(location: &str, private: bool) -> Response {
             StatusCode::MOVED_PERMANENTLY,
             [
                 (header::LOCATION, location),
-                (header::CACHE_CONTROL, HeaderValue::from_static(cache_control)),
+                (
+                    header::CACHE_CONTROL,
+                    HeaderValue::from_static(cache_control),
+                ),
                 (header::VARY, HeaderValue::from_static("Authorization")),
             ],
         )
@@ -214,7 +216,10 @@ mod tests {
     #[test]
     fn if_match_names_versions_by_our_entity_tags() {
         let tag = entity_tag(Some(7), b"{}");
-        assert_eq!(Precondition::parse(Some(&tag)), Precondition::Versions(vec![7]));
+        assert_eq!(
+            Precondition::parse(Some(&tag)),
+            Precondition::Versions(vec![7])
+        );
         assert_eq!(
             Precondition::parse(Some(&format!("W/{tag}, \"v9-x\""))),
             Precondition::Versions(vec![7, 9])

@@ -109,11 +109,22 @@ impl TestApp {
 
     /// `POST path` with a JSON body, as `caller`.
     pub async fn post(&self, caller: &Caller, path: &str, body: &Value) -> TestResponse {
-        self.api.post(path).bearer(&caller.token).json(body).send().await
+        self.api
+            .post(path)
+            .bearer(&caller.token)
+            .json(body)
+            .send()
+            .await
     }
 
     /// `PATCH path` with `If-Match: etag`, as `caller`.
-    pub async fn patch(&self, caller: &Caller, path: &str, etag: &str, body: &Value) -> TestResponse {
+    pub async fn patch(
+        &self,
+        caller: &Caller,
+        path: &str,
+        etag: &str,
+        body: &Value,
+    ) -> TestResponse {
         self.api
             .patch(path)
             .bearer(&caller.token)
@@ -133,14 +144,24 @@ impl TestApp {
 
     /// Adds a module to `course`; returns the course.
     pub async fn add_module(&self, caller: &Caller, course: &str, title: &str) -> Value {
-        self.post(caller, &format!("/courses/{course}/modules"), &json!({"title": title}))
-            .await
-            .assert_status(201)
-            .json()
+        self.post(
+            caller,
+            &format!("/courses/{course}/modules"),
+            &json!({"title": title}),
+        )
+        .await
+        .assert_status(201)
+        .json()
     }
 
     /// Adds a lesson to a module of `course`; returns the lesson.
-    pub async fn add_lesson(&self, caller: &Caller, course: &str, module: &str, lesson: Value) -> Value {
+    pub async fn add_lesson(
+        &self,
+        caller: &Caller,
+        course: &str,
+        module: &str,
+        lesson: Value,
+    ) -> Value {
         self.post(
             caller,
             &format!("/courses/{course}/modules/{module}/lessons"),
@@ -152,7 +173,12 @@ impl TestApp {
     }
 
     /// Publishes `/{collection}/{reference}`; returns the response.
-    pub async fn publish(&self, caller: &Caller, collection: &str, reference: &str) -> TestResponse {
+    pub async fn publish(
+        &self,
+        caller: &Caller,
+        collection: &str,
+        reference: &str,
+    ) -> TestResponse {
         self.api
             .post(&format!("/{collection}/{reference}/publish"))
             .bearer(&caller.token)
@@ -161,7 +187,12 @@ impl TestApp {
     }
 
     /// Archives `/{collection}/{reference}`; returns the response.
-    pub async fn archive(&self, caller: &Caller, collection: &str, reference: &str) -> TestResponse {
+    pub async fn archive(
+        &self,
+        caller: &Caller,
+        collection: &str,
+        reference: &str,
+    ) -> TestResponse {
         self.api
             .post(&format!("/{collection}/{reference}/archive"))
             .bearer(&caller.token)
@@ -181,10 +212,20 @@ impl TestApp {
             .as_str()
             .expect("a module id")
             .to_owned();
-        self.add_lesson(caller, &id, &module, lesson_body(&format!("{slug}-intro"), true))
-            .await;
-        self.add_lesson(caller, &id, &module, lesson_body(&format!("{slug}-deep-dive"), false))
-            .await;
+        self.add_lesson(
+            caller,
+            &id,
+            &module,
+            lesson_body(&format!("{slug}-intro"), true),
+        )
+        .await;
+        self.add_lesson(
+            caller,
+            &id,
+            &module,
+            lesson_body(&format!("{slug}-deep-dive"), false),
+        )
+        .await;
         self.get_as(caller, &format!("/courses/{id}"))
             .await
             .assert_status(200)
@@ -195,7 +236,10 @@ impl TestApp {
     pub async fn published_course(&self, caller: &Caller, slug: &str, extra: Value) -> Value {
         let course = self.complete_course(caller, slug, extra).await;
         let id = course["id"].as_str().expect("a course id");
-        self.publish(caller, "courses", id).await.assert_status(200).json()
+        self.publish(caller, "courses", id)
+            .await
+            .assert_status(200)
+            .json()
     }
 
     /// A complete draft article by `caller`.
@@ -212,7 +256,10 @@ impl TestApp {
     pub async fn published_article(&self, caller: &Caller, slug: &str, extra: Value) -> Value {
         let article = self.create_article(caller, slug, extra).await;
         let id = article["id"].as_str().expect("an article id");
-        self.publish(caller, "articles", id).await.assert_status(200).json()
+        self.publish(caller, "articles", id)
+            .await
+            .assert_status(200)
+            .json()
     }
 
     /// Enrols `learner` in `course` the way the progress function does: its enrolment item,

@@ -126,20 +126,28 @@ impl Course {
     /// The lesson `reference` (its id or slug) names: its module's index and its own.
     pub fn find_lesson(&self, reference: &str) -> Option<(usize, usize)> {
         let id = reference.parse::<LessonId>().ok();
-        self.outline.modules.iter().enumerate().find_map(|(m, module)| {
-            module
-                .lessons
-                .iter()
-                .position(|l| Some(l.id) == id || l.slug == reference)
-                .map(|l| (m, l))
-        })
+        self.outline
+            .modules
+            .iter()
+            .enumerate()
+            .find_map(|(m, module)| {
+                module
+                    .lessons
+                    .iter()
+                    .position(|l| Some(l.id) == id || l.slug == reference)
+                    .map(|l| (m, l))
+            })
     }
 
     /// Refuses `slug` for a lesson unless no other lesson of the course (than `except`) has it.
     ///
     /// # Errors
     /// 409 when another lesson has it.
-    pub fn ensure_lesson_slug_free(&self, slug: &Slug, except: Option<LessonId>) -> Result<(), ApiError> {
+    pub fn ensure_lesson_slug_free(
+        &self,
+        slug: &Slug,
+        except: Option<LessonId>,
+    ) -> Result<(), ApiError> {
         if self
             .outline
             .lessons()
@@ -214,10 +222,16 @@ impl Course {
             reordered.push(module);
         }
         if !modules.is_empty() {
-            errors.push(FieldError::new("modules", "must list every module of the course"));
+            errors.push(FieldError::new(
+                "modules",
+                "must list every module of the course",
+            ));
         }
         if !lessons.is_empty() {
-            errors.push(FieldError::new("modules", "must list every lesson of the course"));
+            errors.push(FieldError::new(
+                "modules",
+                "must list every lesson of the course",
+            ));
         }
         if !errors.is_empty() {
             return Err(ApiError::Invalid(errors));
@@ -321,7 +335,10 @@ impl Document for Course {
             lesson_count: self.outline.total_lessons(),
             url: site.join(&self.path()),
             image: self.seo.image.clone(),
-            published_at: self.lifecycle.published_at.unwrap_or(self.lifecycle.updated_at),
+            published_at: self
+                .lifecycle
+                .published_at
+                .unwrap_or(self.lifecycle.updated_at),
             updated_at: self.lifecycle.updated_at,
         }
     }
@@ -335,10 +352,16 @@ impl Document for Course {
             missing.push(FieldError::new("description", "is required to publish"));
         }
         if self.seo.meta_description.is_none() {
-            missing.push(FieldError::new("seo.meta_description", "is required to publish"));
+            missing.push(FieldError::new(
+                "seo.meta_description",
+                "is required to publish",
+            ));
         }
         if self.outline.total_lessons() == 0 {
-            missing.push(FieldError::new("outline", "has no lesson: add at least one to publish"));
+            missing.push(FieldError::new(
+                "outline",
+                "has no lesson: add at least one to publish",
+            ));
         }
         for (i, module) in self.outline.modules.iter().enumerate() {
             if module.lessons.is_empty() {
@@ -377,7 +400,13 @@ pub fn needs_enrolment(course: &Course, lesson: &LessonOutline, caller: Option<&
 }
 
 /// A new lesson's place in the outline.
-pub fn lesson_outline(id: LessonId, slug: &Slug, title: &Title, duration: Minutes, preview: bool) -> LessonOutline {
+pub fn lesson_outline(
+    id: LessonId,
+    slug: &Slug,
+    title: &Title,
+    duration: Minutes,
+    preview: bool,
+) -> LessonOutline {
     LessonOutline {
         id,
         slug: slug.to_string(),
@@ -449,7 +478,12 @@ mod tests {
             .outline
             .modules
             .iter()
-            .map(|m| (m.title.clone(), m.lessons.iter().map(|l| l.slug.clone()).collect()))
+            .map(|m| {
+                (
+                    m.title.clone(),
+                    m.lessons.iter().map(|l| l.slug.clone()).collect(),
+                )
+            })
             .collect();
         assert_eq!(
             layout,

@@ -8,11 +8,11 @@ use axum::response::Response;
 use axum::routing::{get, patch, post, put};
 use serde::{Deserialize, Serialize};
 use shared::ApiError;
+use shared::Json;
 use shared::catalog::{CourseId, LessonId, ModuleId, ModuleOutline, Outline};
 use shared::extract::Path;
 use shared::identity::{Role, UserId};
 use shared::token::{AuthUser, MaybeAuthUser};
-use shared::Json;
 
 use super::{
     Course, LessonContent, MAX_INSTRUCTORS, MAX_MODULES, ModuleOrder, Reading, lesson_outline,
@@ -21,7 +21,9 @@ use super::{
 use crate::AppState;
 use crate::catalogue::{self, written};
 use crate::document::{self, Lifecycle, now};
-use crate::fields::{self, Body, Description, Level, Minutes, Slug, Summary, Tags, Title, WebUrl, set};
+use crate::fields::{
+    self, Body, Description, Level, Minutes, Slug, Summary, Tags, Title, WebUrl, set,
+};
 use crate::keys;
 use crate::markdown;
 use crate::seo::Seo;
@@ -38,15 +40,24 @@ pub fn router() -> Router<AppState> {
             "/courses/{course}",
             get(catalogue::show::<Course>).patch(update),
         )
-        .route("/courses/{course}/publish", post(catalogue::publish::<Course>))
-        .route("/courses/{course}/archive", post(catalogue::archive::<Course>))
+        .route(
+            "/courses/{course}/publish",
+            post(catalogue::publish::<Course>),
+        )
+        .route(
+            "/courses/{course}/archive",
+            post(catalogue::archive::<Course>),
+        )
         .route("/courses/{course}/outline", put(reorder))
         .route("/courses/{course}/modules", post(add_module))
         .route(
             "/courses/{course}/modules/{module}",
             patch(rename_module).delete(delete_module),
         )
-        .route("/courses/{course}/modules/{module}/lessons", post(add_lesson))
+        .route(
+            "/courses/{course}/modules/{module}/lessons",
+            post(add_lesson),
+        )
         .route(
             "/courses/{course}/lessons/{lesson}",
             get(show_lesson).patch(update_lesson).delete(delete_lesson),
@@ -351,7 +362,13 @@ async fn add_lesson(
     };
     check_lesson_content(&content)?;
     let id = LessonId::new();
-    let outline = lesson_outline(id, &input.slug, &input.title, input.duration_minutes, input.preview);
+    let outline = lesson_outline(
+        id,
+        &input.slug,
+        &input.title,
+        input.duration_minutes,
+        input.preview,
+    );
     let item_content = content.clone();
     let course = document::edit::<Course>(
         &state.store,
@@ -373,10 +390,20 @@ async fn add_lesson(
     )
     .await?;
     let view = LessonView::new(&course, &id.to_string(), content).ok_or_else(|| {
-        ApiError::Unexpected(anyhow::anyhow!("the lesson just added is not in the outline"))
+        ApiError::Unexpected(anyhow::anyhow!(
+            "the lesson just added is not in the outline"
+        ))
     })?;
-    let location = format!("{}/lessons/{}", document::Document::path(&course), view.slug);
-    Ok(web::written(course.lifecycle.version, &view, Some(&location)))
+    let location = format!(
+        "{}/lessons/{}",
+        document::Document::path(&course),
+        view.slug
+    );
+    Ok(web::written(
+        course.lifecycle.version,
+        &view,
+        Some(&location),
+    ))
 }
 
 /// A lesson's page.
@@ -475,8 +502,7 @@ async fn show_lesson(
             course.id
         ))
     })?;
-    let view = LessonView::new(&course, &lesson_ref, item.content)
-        .ok_or(ApiError::NotFound)?;
+    let view = LessonView::new(&course, &lesson_ref, item.content).ok_or(ApiError::NotFound)?;
     Ok(web::cached_json(
         &headers,
         private,
@@ -532,7 +558,10 @@ async fn update_lesson(
     let lesson = &mut after.outline.modules[m].lessons[l];
     set(&mut lesson.slug, patch.slug.map(String::from));
     set(&mut lesson.title, patch.title.map(String::from));
-    set(&mut lesson.duration_minutes, patch.duration_minutes.map(u32::from));
+    set(
+        &mut lesson.duration_minutes,
+        patch.duration_minutes.map(u32::from),
+    );
     set(&mut lesson.preview, patch.preview);
     let item = LessonItem {
         course_id: after.id,
@@ -541,8 +570,8 @@ async fn update_lesson(
     };
     let also = Transaction::default().put(keys::lesson(after.id, lesson_id), "lesson", &item)?;
     let course = document::commit(store, &state.site, &before, after, also, &precondition).await?;
-    let view = LessonView::new(&course, &lesson_id.to_string(), content)
-        .ok_or(ApiError::NotFound)?;
+    let view =
+        LessonView::new(&course, &lesson_id.to_string(), content).ok_or(ApiError::NotFound)?;
     Ok(web::written(course.lifecycle.version, &view, None))
 }
 

@@ -1,3 +1,12 @@
 //! Integration tests of `content`: one binary, a module per feature.
 
+mod authoring;
+mod caching;
+mod concurrency;
+mod gating;
+mod paging;
+mod publishing;
+mod round_trips;
+mod seo;
+mod slugs;
 mod visibility;

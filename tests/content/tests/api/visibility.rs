@@ -1,5 +1,5 @@
 //! Drafts and archived things are 404 to the public and to other instructors, and visible to
-//! their authors and to admins; only instructors and admins write.
+//! their authors and to admins; only instructors and admins write, and only what they own.
 
 use content_tests::{Caller, TestApp, course_body, unique_slug};
 use serde_json::json;
@@ -23,7 +23,155 @@ async fn a_draft_course_is_404_for_the_public_and_another_instructor_and_200_for
             .assert_problem(404, "not-found");
         let mine = app.get_as(&owner, &path).await;
         mine.assert_status(200);
-        assert_eq!(mine.json()["status"], "draft", "the owner sees the draft as a draft");
+        assert_eq!(
+            mine.json()["status"],
+            "draft",
+            "the owner sees the draft as a draft"
+        );
         app.get_as(&Caller::admin(), &path).await.assert_status(200);
     }
+}
+
+#[tokio::test]
+async fn a_draft_article_and_a_draft_path_are_404_to_everyone_but_their_editors() {
+    let app = TestApp::spawn().await;
+    let author = Caller::instructor();
+    let admin = Caller::admin();
+    let article = app
+        .create_article(&author, &unique_slug("draft-article"), json!({}))
+        .await;
+    let article_path = format!("/articles/{}", article["slug"].as_str().expect("a slug"));
+    let path = app
+        .post(
+            &admin,
+            "/paths",
+            &json!({"slug": unique_slug("draft-path"), "title": "Draft path"}),
+        )
+        .await
+        .assert_status(201)
+        .json();
+    let path_path = format!("/paths/{}", path["slug"].as_str().expect("a slug"));
+
+    for page in [&article_path, &path_path] {
+        app.get(page).await.assert_problem(404, "not-found");
+        app.get_as(&Caller::instructor(), page)
+            .await
+            .assert_problem(404, "not-found");
+        app.get_as(&admin, page).await.assert_status(200);
+    }
+    app.get_as(&author, &article_path).await.assert_status(200);
+    app.get_as(&author, &path_path)
+        .await
+        .assert_problem(404, "not-found");
+}
+
+#[tokio::test]
+async fn an_archived_course_disappears_for_the_public_but_not_for_its_owner() {
+    let app = TestApp::spawn().await;
+    let owner = Caller::instructor();
+    let slug = unique_slug("archived");
+    let course = app.published_course(&owner, &slug, json!({})).await;
+    let id = course["id"].as_str().expect("an id");
+    app.get(&format!("/courses/{slug}"))
+        .await
+        .assert_status(200);
+
+    let archived = app.archive(&owner, "courses", id).await;
+    archived.assert_status(200);
+    assert_eq!(archived.json()["status"], "archived");
+
+    app.get(&format!("/courses/{slug}"))
+        .await
+        .assert_problem(404, "not-found");
+    app.get(&format!("/courses/{slug}/lessons/{slug}-intro"))
+        .await
+        .assert_problem(404, "not-found");
+    app.get_as(&owner, &format!("/courses/{slug}"))
+        .await
+        .assert_status(200);
+    let listed = app.all_pages("/courses").await;
+    assert!(
+        listed.iter().all(|c| c["id"] != course["id"]),
+        "an archived course is still listed: {listed:?}"
+    );
+}
+
+#[tokio::test]
+async fn only_instructors_and_admins_write_and_only_what_they_own() {
+    let app = TestApp::spawn().await;
+    let owner = Caller::instructor();
+    let slug = unique_slug("owned");
+    let course = app.published_course(&owner, &slug, json!({})).await;
+    let path = format!("/courses/{slug}");
+    let etag = format!("\"v{}-x\"", course["version"]);
+
+    app.api
+        .post("/courses")
+        .json(&course_body(&unique_slug("anonymous")))
+        .send()
+        .await
+        .assert_problem(401, "unauthenticated");
+    app.post(
+        &Caller::learner(),
+        "/courses",
+        &course_body(&unique_slug("learner")),
+    )
+    .await
+    .assert_problem(403, "forbidden");
+    app.patch(
+        &Caller::instructor(),
+        &path,
+        &etag,
+        &json!({"title": "Taken over"}),
+    )
+    .await
+    .assert_problem(403, "forbidden");
+    app.publish(&Caller::instructor(), "courses", &slug)
+        .await
+        .assert_problem(403, "forbidden");
+    app.post(
+        &Caller::instructor(),
+        "/paths",
+        &json!({"slug": "p", "title": "P"}),
+    )
+    .await
+    .assert_problem(403, "forbidden");
+
+    let admin_edit = app
+        .patch(
+            &Caller::admin(),
+            &path,
+            &etag,
+            &json!({"title": "Edited by an admin"}),
+        )
+        .await;
+    admin_edit.assert_status(200);
+    assert_eq!(admin_edit.json()["title"], "Edited by an admin");
+}
+
+#[tokio::test]
+async fn fields_the_server_owns_cannot_be_set_by_a_client() {
+    let app = TestApp::spawn().await;
+    let instructor = Caller::instructor();
+    for (field, value) in [
+        ("status", json!("published")),
+        ("version", json!(99)),
+        ("id", json!("0190a5b4-7c3e-7d2a-9b1e-3f4a5b6c7d8e")),
+        ("published_at", json!("2020-01-01T00:00:00Z")),
+    ] {
+        let mut body = course_body(&unique_slug("mass"));
+        body[field] = value;
+        let response = app.post(&instructor, "/courses", &body).await;
+        response.assert_problem(422, "validation-failed");
+        assert!(
+            response.text().contains(field),
+            "the 422 names `{field}`: {}",
+            response.text()
+        );
+    }
+    let mut body = course_body(&unique_slug("mass"));
+    body["instructors"] = json!([Caller::instructor().id]);
+    let response = app.post(&instructor, "/courses", &body).await;
+    response.assert_problem(422, "validation-failed");
+    assert_eq!(response.json()["errors"][0]["field"], "instructors");
 }

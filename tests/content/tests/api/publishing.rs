@@ -1,0 +1,269 @@
+//! Publishing checks completeness and answers 422 listing everything that is missing; a
+//! published thing stays complete.
+
+use content_tests::{Caller, TestApp, etag, unique_slug};
+use serde_json::{Value, json};
+use testkit::TestResponse;
+
+/// The `field: message` lines of a 422.
+fn problems(response: &TestResponse) -> Vec<String> {
+    response.assert_problem(422, "validation-failed");
+    response.json()["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .map(|e| {
+            format!(
+                "{}: {}",
+                e["field"].as_str().unwrap_or(""),
+                e["message"].as_str().unwrap_or("")
+            )
+        })
+        .collect()
+}
+
+fn assert_names(problems: &[String], field: &str, words: &str) {
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.starts_with(&format!("{field}:")) && p.contains(words)),
+        "expected `{field}` ({words}) among {problems:?}"
+    );
+}
+
+#[tokio::test]
+async fn publishing_an_empty_course_lists_everything_missing_and_leaves_it_a_draft() {
+    let app = TestApp::spawn().await;
+    let owner = Caller::instructor();
+    let slug = unique_slug("empty");
+    let course = app
+        .create_course(
+            &owner,
+            json!({"slug": slug, "title": "Empty", "level": "beginner"}),
+        )
+        .await;
+    let id = course["id"].as_str().expect("an id");
+    app.add_module(&owner, id, "Nothing here yet").await;
+
+    let refused = problems(&app.publish(&owner, "courses", id).await);
+
+    assert_names(&refused, "outline", "no lesson");
+    assert_names(&refused, "outline.modules[0]", "Nothing here yet");
+    assert_names(&refused, "summary", "required");
+    assert_names(&refused, "description", "required");
+    assert_names(&refused, "seo.meta_description", "required");
+    assert_eq!(
+        app.get_as(&owner, &format!("/courses/{id}")).await.json()["status"],
+        "draft"
+    );
+    app.get(&format!("/courses/{slug}"))
+        .await
+        .assert_problem(404, "not-found");
+}
+
+#[tokio::test]
+async fn a_published_course_cannot_lose_its_last_lesson() {
+    let app = TestApp::spawn().await;
+    let owner = Caller::instructor();
+    let slug = unique_slug("keep");
+    app.published_course(&owner, &slug, json!({})).await;
+    let first = app
+        .api
+        .delete(&format!("/courses/{slug}/lessons/{slug}-intro"))
+        .bearer(&owner.token)
+        .header(
+            "if-match",
+            etag(&app.get(&format!("/courses/{slug}")).await),
+        )
+        .send()
+        .await;
+    first.assert_status(200);
+
+    let last = app
+        .api
+        .delete(&format!("/courses/{slug}/lessons/{slug}-deep-dive"))
+        .bearer(&owner.token)
+        .header("if-match", etag(&first))
+        .send()
+        .await;
+    assert_names(&problems(&last), "outline", "no lesson");
+    app.get_as(&owner, &format!("/courses/{slug}/lessons/{slug}-deep-dive"))
+        .await
+        .assert_status(200);
+}
+
+#[tokio::test]
+async fn an_article_without_a_meta_description_is_refused_by_name() {
+    let app = TestApp::spawn().await;
+    let author = Caller::instructor();
+    let article = app
+        .create_article(&author, &unique_slug("no-meta"), json!({"seo": {}}))
+        .await;
+    let refused = problems(
+        &app.publish(&author, "articles", article["id"].as_str().expect("an id"))
+            .await,
+    );
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    assert_names(&refused, "seo.meta_description", "required");
+
+    let too_long = app
+        .create_article(&author, &unique_slug("long-meta"), json!({"seo": {}}))
+        .await;
+    let response = app
+        .patch(
+            &author,
+            &format!("/articles/{}", too_long["id"].as_str().expect("an id")),
+            &format!("\"v{}-x\"", too_long["version"]),
+            &json!({"seo": {"meta_description": "x".repeat(161)}}),
+        )
+        .await;
+    assert_names(&problems(&response), "seo.meta_description", "160");
+}
+
+#[tokio::test]
+async fn an_article_linking_to_unknown_or_unpublished_pages_is_refused_until_they_are_published() {
+    let app = TestApp::spawn().await;
+    let author = Caller::instructor();
+    let draft = unique_slug("draft-target");
+    app.create_article(&author, &draft, json!({})).await;
+    let course = unique_slug("course-target");
+    app.published_course(&author, &course, json!({})).await;
+    let body = format!(
+        "See [a draft](/articles/{draft}), [a course](/courses/{course}), [nothing](/articles/no-such-article), \
+         [an odd page](/pricing) and [outside](https://example.org/x)."
+    );
+    let article = app
+        .create_article(&author, &unique_slug("linking"), json!({"body": body}))
+        .await;
+    let id = article["id"].as_str().expect("an id");
+    let links: Vec<&str> = article["internal_links"]
+        .as_array()
+        .expect("internal_links")
+        .iter()
+        .filter_map(|l| l["href"].as_str())
+        .collect();
+    assert_eq!(
+        links,
+        [
+            format!("/articles/{draft}").as_str(),
+            &format!("/courses/{course}"),
+            "/articles/no-such-article",
+            "/pricing"
+        ],
+        "the internal links of the body, and only those"
+    );
+
+    let refused = problems(&app.publish(&author, "articles", id).await);
+    assert_eq!(refused.len(), 3, "{refused:?}");
+    assert_names(
+        &refused,
+        "body",
+        &format!("/articles/{draft}`: an unpublished article"),
+    );
+    assert_names(
+        &refused,
+        "body",
+        "/articles/no-such-article`: no such article",
+    );
+    assert_names(&refused, "body", "/pricing");
+
+    app.publish(&author, "articles", &draft)
+        .await
+        .assert_status(200);
+    let fixed = app
+        .patch(
+            &author,
+            &format!("/articles/{id}"),
+            &format!("\"v{}-x\"", article["version"]),
+            &json!({"body": format!("See [a draft](/articles/{draft}) and [a course](/courses/{course}).")}),
+        )
+        .await;
+    fixed.assert_status(200);
+    app.publish(&author, "articles", id)
+        .await
+        .assert_status(200);
+}
+
+#[tokio::test]
+async fn a_path_is_published_only_when_every_step_is() {
+    let app = TestApp::spawn().await;
+    let admin = Caller::admin();
+    let course = unique_slug("step-course");
+    app.complete_course(&admin, &course, json!({})).await;
+    let article = unique_slug("step-article");
+    app.published_article(&admin, &article, json!({})).await;
+    let slug = unique_slug("route");
+    let created = app
+        .post(
+            &admin,
+            "/paths",
+            &json!({
+                "slug": slug,
+                "title": "Backend developer to cloud backend engineer",
+                "description": "From first server to cloud systems.",
+                "roles": ["Backend developer", "Cloud backend engineer"],
+                "steps": [
+                    {"article": article, "note": "Why backend matters"},
+                    {"course": course, "note": "The programme"},
+                ],
+            }),
+        )
+        .await;
+    created.assert_status(201);
+
+    let refused = problems(&app.publish(&admin, "paths", &slug).await);
+    assert_eq!(refused, ["steps[1]: the course is not published"]);
+
+    app.publish(&admin, "courses", &course)
+        .await
+        .assert_status(200);
+    let published = app.publish(&admin, "paths", &slug).await;
+    published.assert_status(200);
+    let page = app.get(&format!("/paths/{slug}")).await.json();
+    let steps: Vec<(&str, &str)> = page["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .map(|s| {
+            (
+                s["kind"].as_str().unwrap_or(""),
+                s["slug"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        steps,
+        [("article", article.as_str()), ("course", course.as_str())]
+    );
+    assert_eq!(
+        page["roles"],
+        json!(["Backend developer", "Cloud backend engineer"])
+    );
+}
+
+#[tokio::test]
+async fn publishing_twice_changes_nothing_and_a_path_step_must_name_something() {
+    let app = TestApp::spawn().await;
+    let owner = Caller::instructor();
+    let slug = unique_slug("twice");
+    let once: Value = app.published_course(&owner, &slug, json!({})).await;
+    let twice = app.publish(&owner, "courses", &slug).await;
+    twice.assert_status(200);
+    assert_eq!(
+        twice.json()["version"],
+        once["version"],
+        "publishing again is not a change"
+    );
+
+    let admin = Caller::admin();
+    let response = app
+        .post(&admin, "/paths", &json!({
+            "slug": unique_slug("bad-steps"), "title": "Bad",
+            "steps": [{"course": "no-such-course"}, {"note": "nothing"}, {"course": slug, "article": slug}],
+        }))
+        .await;
+    let refused = problems(&response);
+    assert_eq!(refused.len(), 3, "{refused:?}");
+    assert_names(&refused, "steps[0]", "no-such-course");
+    assert_names(&refused, "steps[1]", "exactly one");
+}
