@@ -1,34 +1,60 @@
 //! The `progress` function: enrolments, lesson completions, progress and certificates.
+//!
+//! A request goes router ([`api`]) → service ([`service`]) → store ([`store`] for the progress
+//! table, [`courses`] for the course items of the content table, read-only). Counters move in
+//! the same transaction as the write that moves them; see [`store`]. Certificates are signed
+//! credentials anyone can verify offline; see [`certificate`].
 
+pub mod api;
+pub mod certificate;
+pub mod clock;
 pub mod config;
+pub mod courses;
+pub mod enrollment;
+pub mod keys;
+pub mod service;
+pub mod store;
+pub mod views;
 
 use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::FromRef;
-use shared::config::TableName;
 use shared::token::AccessTokenVerifier;
 
 pub use config::Config;
 
+use crate::certificate::CertificateIssuer;
+use crate::courses::Courses;
+use crate::service::ProgressService;
+use crate::store::ProgressStore;
+
 /// What every request handler of `progress` shares; built once per cold start.
 #[derive(Debug, Clone)]
 pub struct AppState {
-    pub db: aws_sdk_dynamodb::Client,
-    pub table: TableName,
-    pub content_table: TableName,
+    pub service: Arc<ProgressService>,
     pub tokens: Arc<AccessTokenVerifier>,
 }
 
 impl AppState {
-    /// Builds the SDK clients the configuration calls for.
-    pub fn new(config: Config, sdk: &aws_config::SdkConfig) -> Self {
-        Self {
-            db: shared::dynamo::client(sdk, &config.dynamo),
-            table: config.table,
-            content_table: config.content_table,
+    /// Builds the DynamoDB client and loads the certificate signing key (from its file, or
+    /// from AWS Secrets Manager).
+    ///
+    /// # Errors
+    /// When the certificate key cannot be loaded.
+    pub async fn from_config(config: Config, sdk: &aws_config::SdkConfig) -> anyhow::Result<Self> {
+        let db = shared::dynamo::client(sdk, &config.dynamo);
+        let issuer =
+            CertificateIssuer::load(&config.certificate_key, config.public_base_url, sdk).await?;
+        let service = ProgressService::new(
+            ProgressStore::new(db.clone(), config.table),
+            Courses::new(db, config.content_table),
+            issuer,
+        );
+        Ok(Self {
+            service: Arc::new(service),
             tokens: Arc::new(config.tokens),
-        }
+        })
     }
 }
 
@@ -47,6 +73,7 @@ pub fn app(state: AppState) -> Router {
                 "progress",
                 env!("CARGO_PKG_VERSION"),
             ))
+            .merge(api::routes())
             .with_state(state),
     )
 }

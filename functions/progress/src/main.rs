@@ -1,5 +1,5 @@
-//! The `progress` Lambda function: configuration and clients once per cold start, then every
-//! invocation through the router.
+//! The `progress` Lambda function: configuration, clients and the certificate key once per cold
+//! start, then every invocation through the router.
 
 use shared::config::Env;
 
@@ -11,6 +11,8 @@ async fn main() -> Result<(), lambda_http::Error> {
         tracing::error!(%error, "the configuration is invalid; not starting");
     })?;
     let sdk = shared::dynamo::load_aws_config().await;
-    let state = progress::AppState::new(config, &sdk);
+    let state = progress::AppState::from_config(config, &sdk)
+        .await
+        .inspect_err(|error| tracing::error!(error = %format!("{error:#}"), "cannot start"))?;
     lambda_http::run(progress::app(state)).await
 }

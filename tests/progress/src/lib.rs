@@ -1,2 +1,509 @@
 //! The `progress` function under test: a fresh set of tables, its router, and helpers for its
 //! endpoints.
+//!
+//! Courses are arranged the way `content` writes them: the course item of the content table
+//! (its key and the contract's attributes, see `shared::catalog`), put directly. Editing an
+//! outline is putting the item again. Counters are checked against a recount of the items
+//! themselves, read back with a (test-only) `Scan`.
+
+pub mod serial;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use serde::Serialize;
+use serde_json::{Value, json};
+use shared::catalog::{
+    CourseId, LessonId, LessonOutline, ModuleId, ModuleOutline, Outline, PublicationStatus,
+    course_key,
+};
+use shared::config::Env;
+use shared::identity::{Role, UserId};
+use testkit::{Tables, TestResponse, TestRouter};
+
+use crate::serial::SerialEmulator;
+
+/// Someone calling the API with an access token.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub id: UserId,
+    pub role: Role,
+    pub name: String,
+    pub token: String,
+}
+
+impl Caller {
+    /// A new account acting as `role`, called `name` in its tokens.
+    ///
+    /// # Panics
+    /// Never: signing with the test key works.
+    pub fn new(role: Role, name: &str) -> Self {
+        let id = UserId::new();
+        let token = testkit::tokens::issuer()
+            .issue(id, role, name)
+            .expect("the test key signs")
+            .token;
+        Self {
+            id,
+            role,
+            name: name.to_owned(),
+            token,
+        }
+    }
+
+    pub fn learner(name: &str) -> Self {
+        Self::new(Role::Learner, name)
+    }
+
+    pub fn instructor(name: &str) -> Self {
+        Self::new(Role::Instructor, name)
+    }
+
+    pub fn admin(name: &str) -> Self {
+        Self::new(Role::Admin, name)
+    }
+}
+
+/// A course as the content table holds it (the contract's attributes).
+#[derive(Debug, Clone)]
+pub struct Course {
+    pub id: CourseId,
+    pub title: String,
+    pub status: PublicationStatus,
+    pub instructors: Vec<UserId>,
+    /// Lesson ids by module, in outline order.
+    pub modules: Vec<Vec<LessonId>>,
+}
+
+impl Course {
+    /// A published course of `lessons` lessons, three to a module, taught by `instructor`.
+    pub fn published(title: &str, lessons: usize, instructor: &Caller) -> Self {
+        let ids: Vec<LessonId> = (0..lessons).map(|_| LessonId::new()).collect();
+        Self {
+            id: CourseId::new(),
+            title: title.to_owned(),
+            status: PublicationStatus::Published,
+            instructors: vec![instructor.id],
+            modules: ids.chunks(3).map(<[LessonId]>::to_vec).collect(),
+        }
+    }
+
+    /// This course with another status.
+    pub fn with_status(mut self, status: PublicationStatus) -> Self {
+        self.status = status;
+        self
+    }
+
+    /// Every lesson, in outline order.
+    pub fn lessons(&self) -> Vec<LessonId> {
+        self.modules.iter().flatten().copied().collect()
+    }
+
+    /// The `n`th lesson in outline order.
+    ///
+    /// # Panics
+    /// When there are not that many.
+    pub fn lesson(&self, n: usize) -> LessonId {
+        self.lessons()[n]
+    }
+
+    fn outline(&self) -> Outline {
+        Outline {
+            modules: self
+                .modules
+                .iter()
+                .enumerate()
+                .map(|(m, lessons)| ModuleOutline {
+                    id: ModuleId::new(),
+                    title: format!("Module {}", m + 1),
+                    lessons: lessons
+                        .iter()
+                        .enumerate()
+                        .map(|(l, id)| LessonOutline {
+                            id: *id,
+                            slug: format!("lesson-{}-{}", m + 1, l + 1),
+                            title: format!("Lesson {}.{}", m + 1, l + 1),
+                            duration_minutes: 12,
+                            preview: l == 0,
+                        })
+                        .collect(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The course item as `content` writes it.
+#[derive(Serialize)]
+struct CourseItem {
+    pk: String,
+    sk: String,
+    entity: &'static str,
+    id: CourseId,
+    slug: String,
+    title: String,
+    status: PublicationStatus,
+    instructors: Vec<UserId>,
+    outline: Outline,
+}
+
+/// A course's numbers, either as `GET /courses/{course}/stats` reports them or as recounted
+/// from the items.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub enrolled: i64,
+    pub active: i64,
+    pub completed: i64,
+    /// Per lesson of the current outline.
+    pub lesson_completions: Vec<(LessonId, i64)>,
+}
+
+/// The progress function on fresh tables.
+#[derive(Debug, Clone)]
+pub struct TestApp {
+    pub router: TestRouter,
+    pub tables: Tables,
+    pub db: aws_sdk_dynamodb::Client,
+    /// The proxy the function talks through, for tests of racing requests.
+    serial: Option<Arc<SerialEmulator>>,
+}
+
+impl TestApp {
+    /// The function on fresh tables, configured from its test environment.
+    pub async fn spawn() -> Self {
+        Self::spawn_with(|env| env).await
+    }
+
+    /// The function on fresh tables, for tests of racing requests: it reaches the emulator
+    /// through a [`SerialEmulator`], which makes each DynamoDB request atomic as DynamoDB does
+    /// (see there why moto needs it). The emulator then queues the racing requests, so each
+    /// gets more time than the production budget.
+    pub async fn spawn_for_races() -> Self {
+        let serial = SerialEmulator::start().await;
+        let endpoint = serial.endpoint().to_owned();
+        let mut app = Self::spawn_with(|env| {
+            env.with("DYNAMODB_ENDPOINT", endpoint)
+                .with("DYNAMODB_ATTEMPT_TIMEOUT_MS", "20000")
+                .with("DYNAMODB_OPERATION_TIMEOUT_MS", "60000")
+        })
+        .await;
+        app.serial = Some(Arc::new(serial));
+        app
+    }
+
+    /// The function on fresh tables, its test environment changed by `adjust` first.
+    ///
+    /// # Panics
+    /// When the configuration or the state does not load.
+    pub async fn spawn_with(adjust: impl FnOnce(Env) -> Env) -> Self {
+        let db = testkit::dynamo_client().await;
+        let tables = testkit::create_tables(&db).await;
+        let env = adjust(testkit::env::function_env(
+            "progress",
+            &tables,
+            &testkit::emulator_endpoint(),
+        ));
+        let config = progress::Config::from_env(&env).expect("progress's configuration");
+        let state = progress::AppState::from_config(config, &testkit::sdk_config().await)
+            .await
+            .expect("progress's state");
+        Self {
+            router: TestRouter::new(progress::app(state)),
+            tables,
+            db,
+            serial: None,
+        }
+    }
+
+    /// Puts `course` into the content table, as `content` does when it saves a course.
+    ///
+    /// # Panics
+    /// When the emulator refuses the item.
+    pub async fn put_course(&self, course: &Course) {
+        let key = course_key(course.id);
+        let item = CourseItem {
+            pk: key.pk,
+            sk: key.sk,
+            entity: "course",
+            id: course.id,
+            slug: course.title.to_lowercase().replace(' ', "-"),
+            title: course.title.clone(),
+            status: course.status,
+            instructors: course.instructors.clone(),
+            outline: course.outline(),
+        };
+        self.db
+            .put_item()
+            .table_name(&self.tables.content)
+            .set_item(Some(serde_dynamo::to_item(&item).expect("a course item")))
+            .send()
+            .await
+            .expect("the course item is stored");
+    }
+
+    // --- endpoints ---------------------------------------------------------------------------
+
+    pub async fn enroll(&self, caller: &Caller, course: CourseId) -> TestResponse {
+        self.router
+            .post("/me/enrollments")
+            .bearer(&caller.token)
+            .json(&json!({ "course_id": course }))
+            .send()
+            .await
+    }
+
+    /// `GET /me/enrollments` with `query` (e.g. `?limit=2`).
+    pub async fn enrollments(&self, caller: &Caller, query: &str) -> TestResponse {
+        self.router
+            .get(&format!("/me/enrollments{query}"))
+            .bearer(&caller.token)
+            .send()
+            .await
+    }
+
+    pub async fn unenroll(&self, caller: &Caller, course: CourseId) -> TestResponse {
+        self.router
+            .delete(&format!("/me/enrollments/{course}"))
+            .bearer(&caller.token)
+            .send()
+            .await
+    }
+
+    pub async fn progress(&self, caller: &Caller, course: CourseId) -> TestResponse {
+        self.router
+            .get(&format!("/me/courses/{course}/progress"))
+            .bearer(&caller.token)
+            .send()
+            .await
+    }
+
+    pub async fn complete(
+        &self,
+        caller: &Caller,
+        course: CourseId,
+        lesson: LessonId,
+    ) -> TestResponse {
+        self.router
+            .put(&completion_path(course, lesson))
+            .bearer(&caller.token)
+            .send()
+            .await
+    }
+
+    pub async fn uncomplete(
+        &self,
+        caller: &Caller,
+        course: CourseId,
+        lesson: LessonId,
+    ) -> TestResponse {
+        self.router
+            .delete(&completion_path(course, lesson))
+            .bearer(&caller.token)
+            .send()
+            .await
+    }
+
+    pub async fn set_position(
+        &self,
+        caller: &Caller,
+        course: CourseId,
+        body: &Value,
+    ) -> TestResponse {
+        self.router
+            .put(&format!("/me/courses/{course}/position"))
+            .bearer(&caller.token)
+            .json(body)
+            .send()
+            .await
+    }
+
+    pub async fn my_certificates(&self, caller: &Caller) -> TestResponse {
+        self.router
+            .get("/me/certificates")
+            .bearer(&caller.token)
+            .send()
+            .await
+    }
+
+    /// The public verification page: no token.
+    pub async fn certificate(&self, id: &str) -> TestResponse {
+        self.router.get(&format!("/certificates/{id}")).send().await
+    }
+
+    pub async fn revoke(&self, caller: &Caller, id: &str) -> TestResponse {
+        self.router
+            .post(&format!("/certificates/{id}/revoke"))
+            .bearer(&caller.token)
+            .send()
+            .await
+    }
+
+    pub async fn stats(&self, caller: &Caller, course: CourseId) -> TestResponse {
+        self.router
+            .get(&format!("/courses/{course}/stats"))
+            .bearer(&caller.token)
+            .send()
+            .await
+    }
+
+    /// `GET /courses/{course}/learners` with `query`.
+    pub async fn learners(&self, caller: &Caller, course: CourseId, query: &str) -> TestResponse {
+        self.router
+            .get(&format!("/courses/{course}/learners{query}"))
+            .bearer(&caller.token)
+            .send()
+            .await
+    }
+
+    // --- arranging through the API -----------------------------------------------------------
+
+    /// Enrols `caller` and completes the given lessons, asserting each step succeeds.
+    pub async fn enrolled_with(&self, caller: &Caller, course: &Course, completed: &[LessonId]) {
+        let enrolled = self.enroll(caller, course.id).await;
+        assert!(
+            enrolled.status == 201 || enrolled.status == 200,
+            "enrolling {}: {} {}",
+            caller.name,
+            enrolled.status,
+            enrolled.text()
+        );
+        for lesson in completed {
+            self.complete(caller, course.id, *lesson)
+                .await
+                .assert_status(200);
+        }
+    }
+
+    // --- reading the truth back --------------------------------------------------------------
+
+    /// The course's numbers as the stats endpoint reports them (asked by an admin).
+    pub async fn reported(&self, course: &Course) -> Counts {
+        let stats = self.stats(&Caller::admin("Auditor"), course.id).await;
+        stats.assert_status(200);
+        let stats = stats.json();
+        Counts {
+            enrolled: number(&stats["enrolled"]),
+            active: number(&stats["active"]),
+            completed: number(&stats["completed"]),
+            lesson_completions: stats["lessons"]
+                .as_array()
+                .expect("lessons")
+                .iter()
+                .map(|l| (lesson_id(&l["lesson_id"]), number(&l["completions"])))
+                .collect(),
+        }
+    }
+
+    /// The course's numbers recounted from the enrolment items themselves.
+    pub async fn recounted(&self, course: &Course) -> Counts {
+        let enrollments: Vec<_> = self
+            .items("enrollment")
+            .await
+            .into_iter()
+            .filter(|item| text(&item["course_id"]) == course.id.to_string())
+            .collect();
+        let completed_lessons = |item: &HashMap<String, AttributeValue>| -> Vec<String> {
+            match item.get("completed_lessons") {
+                Some(AttributeValue::Ss(lessons)) => lessons.clone(),
+                _ => Vec::new(),
+            }
+        };
+        Counts {
+            enrolled: enrollments.len() as i64,
+            active: enrollments
+                .iter()
+                .filter(|item| text(&item["status"]) == "active")
+                .count() as i64,
+            completed: enrollments
+                .iter()
+                .filter(|item| item.contains_key("certificate_id"))
+                .count() as i64,
+            lesson_completions: course
+                .lessons()
+                .into_iter()
+                .map(|lesson| {
+                    let count = enrollments
+                        .iter()
+                        .filter(|item| completed_lessons(item).contains(&lesson.to_string()))
+                        .count();
+                    (lesson, count as i64)
+                })
+                .collect(),
+        }
+    }
+
+    /// The certificate items of a course.
+    pub async fn certificate_items(&self, course: &Course) -> Vec<HashMap<String, AttributeValue>> {
+        self.items("certificate")
+            .await
+            .into_iter()
+            .filter(|item| text(&item["course_id"]) == course.id.to_string())
+            .collect()
+    }
+
+    /// Every item of the progress table whose `entity` is `entity` (a test-only `Scan`).
+    ///
+    /// # Panics
+    /// When the emulator fails.
+    pub async fn items(&self, entity: &str) -> Vec<HashMap<String, AttributeValue>> {
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let page = self
+                .db
+                .scan()
+                .table_name(&self.tables.progress)
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .expect("scanning the progress table");
+            items.extend(
+                page.items
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter(|item| item.get("entity") == Some(&AttributeValue::S(entity.into()))),
+            );
+            start = page.last_evaluated_key;
+            if start.is_none() {
+                return items;
+            }
+        }
+    }
+}
+
+fn completion_path(course: CourseId, lesson: LessonId) -> String {
+    format!("/me/courses/{course}/lessons/{lesson}/completion")
+}
+
+fn text(value: &AttributeValue) -> String {
+    value.as_s().cloned().unwrap_or_default()
+}
+
+fn number(value: &Value) -> i64 {
+    value
+        .as_i64()
+        .unwrap_or_else(|| panic!("expected a whole number, got {value}"))
+}
+
+/// A lesson id in a JSON answer.
+///
+/// # Panics
+/// When it is not one.
+pub fn lesson_id(value: &Value) -> LessonId {
+    value
+        .as_str()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("expected a lesson id, got {value}"))
+}
+
+/// The lesson ids of a JSON array.
+pub fn lesson_ids(value: &Value) -> Vec<LessonId> {
+    value
+        .as_array()
+        .unwrap_or_else(|| panic!("expected an array of lesson ids, got {value}"))
+        .iter()
+        .map(lesson_id)
+        .collect()
+}

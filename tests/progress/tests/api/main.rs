@@ -1,1 +1,10 @@
 //! Integration tests of `progress`: one binary, a module per feature.
+
+mod access;
+mod concurrency;
+mod credential;
+mod journey;
+mod listings;
+mod outline;
+mod round_trips;
+mod rules;

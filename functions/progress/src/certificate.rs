@@ -1,0 +1,289 @@
+//! Certificates: what a learner earns by completing every lesson of a course, and the signed
+//! credential that lets anyone check it without asking us.
+//!
+//! A certificate is issued once per learner and course, when the last lesson of the course's
+//! outline is completed. Its id is 128 random bits (32 hex digits), so holding the id is what
+//! gives access to the public verification page, `{PUBLIC_BASE_URL}/certificates/{id}`. The
+//! learner's name (from their access token) and the course title are frozen at issue.
+//!
+//! # Verifying a certificate offline
+//!
+//! Every certificate carries `credential`: a JWT (JWS compact serialisation) signed by the
+//! school. To check one without calling the API:
+//!
+//! 1. Fetch the school's public keys once from `GET {PUBLIC_BASE_URL}/.well-known/jwks.json`
+//!    (served by `auth`; it lists the certificate keys beside the access-token keys).
+//! 2. Read the JWT header: `alg` must be `RS256`, `typ` must be `certificate+jwt`, and `kid`
+//!    must name a key of the JWKS. Refuse anything else (never follow `jku`, `x5u` or `jwk`).
+//! 3. Verify the RS256 signature over `header.payload` with that key.
+//! 4. Check the claims: `iss` is the school's base URL, `token_use` is `certificate`, `jti` is
+//!    the certificate id; `learner_name`, `course_id`, `course_title` and `iat` (the issue
+//!    time, in seconds since the epoch) say who completed what and when. A credential has no
+//!    `exp`: certificates do not expire (with `jsonwebtoken`, turn `validate_exp` off and require
+//!    no `exp` claim).
+//!
+//! Any change to the token, even one byte, breaks the signature. Revocation cannot be seen
+//! offline: the verification URL (`verification_url` in the claims) answers with the current
+//! `status`, `valid` or `revoked`.
+//!
+//! A credential is never an access token: its `typ` is not `at+jwt`, its `token_use` is not
+//! `access`, and it is signed with a key the access-token verifier does not hold.
+
+use std::fmt;
+use std::str::FromStr;
+
+use anyhow::Context;
+use serde::{Deserialize, Serialize};
+use shared::catalog::CourseId;
+use shared::identity::UserId;
+use shared::token::SigningKey;
+use time::OffsetDateTime;
+
+use crate::config::{CertificateKeyConfig, CertificateKeySource, PublicBaseUrl};
+
+/// The JOSE `typ` of a certificate credential.
+pub const CREDENTIAL_TYPE: &str = "certificate+jwt";
+/// The `token_use` claim of a certificate credential.
+pub const CREDENTIAL_USE: &str = "certificate";
+
+/// The id of a certificate: 128 random bits as 32 lowercase hex digits.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CertificateId(String);
+
+const ID_BYTES: usize = 16;
+
+impl CertificateId {
+    /// A new id from the system's secure random source.
+    ///
+    /// # Errors
+    /// When the random source fails.
+    pub fn generate() -> anyhow::Result<Self> {
+        let mut bytes = [0u8; ID_BYTES];
+        aws_lc_rs::rand::fill(&mut bytes)
+            .map_err(|_| anyhow::anyhow!("the random source failed"))?;
+        Ok(Self(bytes.iter().map(|b| format!("{b:02x}")).collect()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+// Shown in full: the id is what the public verification URL is made of, not a credential.
+impl fmt::Debug for CertificateId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "CertificateId({})", self.0)
+    }
+}
+
+impl fmt::Display for CertificateId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Text that is not a certificate id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("not a certificate id")]
+pub struct InvalidCertificateId;
+
+impl FromStr for CertificateId {
+    type Err = InvalidCertificateId;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let well_formed = s.len() == 2 * ID_BYTES
+            && s.bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        if well_formed {
+            Ok(Self(s.to_owned()))
+        } else {
+            Err(InvalidCertificateId)
+        }
+    }
+}
+
+impl Serialize for CertificateId {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for CertificateId {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// Whether a certificate still stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CertificateStatus {
+    Valid,
+    Revoked,
+}
+
+/// A certificate as stored and shown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Certificate {
+    pub id: CertificateId,
+    /// Whose it is; never shown on the public verification page.
+    pub learner_id: UserId,
+    /// The learner's display name at issue.
+    pub learner_name: String,
+    pub course_id: CourseId,
+    /// The course's title at issue.
+    pub course_title: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub issued_at: OffsetDateTime,
+    pub status: CertificateStatus,
+    #[serde(
+        default,
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub revoked_at: Option<OffsetDateTime>,
+    /// `{PUBLIC_BASE_URL}/certificates/{id}`.
+    pub verification_url: String,
+    /// The signed credential (see the module docs).
+    pub credential: String,
+}
+
+/// The claims of a certificate credential.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertificateClaims {
+    /// The school: its public base URL.
+    pub iss: String,
+    /// The certificate id.
+    pub jti: CertificateId,
+    /// The issue time, seconds since the epoch.
+    pub iat: i64,
+    pub nbf: i64,
+    pub learner_name: String,
+    pub course_id: CourseId,
+    pub course_title: String,
+    pub verification_url: String,
+    /// Always [`CREDENTIAL_USE`].
+    pub token_use: String,
+}
+
+/// Who earned a certificate for what, as the issuer needs it.
+#[derive(Debug, Clone, Copy)]
+pub struct Achievement<'a> {
+    pub learner_id: UserId,
+    pub learner_name: &'a str,
+    pub course_id: CourseId,
+    pub course_title: &'a str,
+    pub at: OffsetDateTime,
+}
+
+/// Issues certificates: mints the id and signs the credential. Built once per cold start.
+#[derive(Debug)]
+pub struct CertificateIssuer {
+    key: SigningKey,
+    base_url: PublicBaseUrl,
+}
+
+impl CertificateIssuer {
+    pub fn new(key: SigningKey, base_url: PublicBaseUrl) -> Self {
+        Self { key, base_url }
+    }
+
+    /// Loads the signing key from its file or from AWS Secrets Manager.
+    ///
+    /// # Errors
+    /// When the file or secret cannot be read, or does not hold an RSA private key in PEM.
+    /// The message never contains key material.
+    pub async fn load(
+        config: &CertificateKeyConfig,
+        base_url: PublicBaseUrl,
+        sdk: &aws_config::SdkConfig,
+    ) -> anyhow::Result<Self> {
+        let pem = match &config.source {
+            CertificateKeySource::File(path) => std::fs::read(path)
+                .with_context(|| format!("reading the certificate key file {}", path.display()))?,
+            CertificateKeySource::Secret(arn) => aws_sdk_secretsmanager::Client::new(sdk)
+                .get_secret_value()
+                .secret_id(arn)
+                .send()
+                .await
+                .with_context(|| format!("fetching the certificate key secret {arn}"))?
+                .secret_string()
+                .with_context(|| format!("the certificate key secret {arn} has no string value"))?
+                .as_bytes()
+                .to_vec(),
+        };
+        let key = SigningKey::from_pem(&config.kid, &pem)
+            .map_err(|reason| anyhow::anyhow!("the certificate key: {reason}"))?;
+        Ok(Self::new(key, base_url))
+    }
+
+    /// The public verification URL of certificate `id`.
+    pub fn verification_url(&self, id: &CertificateId) -> String {
+        format!("{}/certificates/{id}", self.base_url.as_str())
+    }
+
+    /// A new certificate for `achievement`, with a fresh id and its signed credential.
+    ///
+    /// # Errors
+    /// When the random source or signing fails.
+    pub fn issue(&self, achievement: Achievement<'_>) -> anyhow::Result<Certificate> {
+        let id = CertificateId::generate()?;
+        let verification_url = self.verification_url(&id);
+        let issued = achievement.at.unix_timestamp();
+        let claims = CertificateClaims {
+            iss: self.base_url.as_str().to_owned(),
+            jti: id.clone(),
+            iat: issued,
+            nbf: issued,
+            learner_name: achievement.learner_name.to_owned(),
+            course_id: achievement.course_id,
+            course_title: achievement.course_title.to_owned(),
+            verification_url: verification_url.clone(),
+            token_use: CREDENTIAL_USE.to_owned(),
+        };
+        let credential = self
+            .key
+            .sign(CREDENTIAL_TYPE, &claims)
+            .context("signing a certificate credential")?;
+        Ok(Certificate {
+            id,
+            learner_id: achievement.learner_id,
+            learner_name: claims.learner_name,
+            course_id: achievement.course_id,
+            course_title: claims.course_title,
+            issued_at: achievement.at,
+            status: CertificateStatus::Valid,
+            revoked_at: None,
+            verification_url,
+            credential,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_32_hex_digits_and_differ() {
+        let a = CertificateId::generate().unwrap();
+        let b = CertificateId::generate().unwrap();
+        assert_eq!(a.as_str().len(), 32);
+        assert_ne!(a, b);
+        assert_eq!(a.as_str().parse::<CertificateId>(), Ok(a.clone()));
+    }
+
+    #[test]
+    fn text_that_is_not_an_id_is_refused() {
+        for text in [
+            "",
+            "0190a5b4-7c3e-7d2a-9b1e-3f4a5b6c7d8e",
+            "ABCDEF0123456789ABCDEF0123456789",
+            "0123456789abcdef0123456789abcde",
+            "../../../../etc/passwd0123456789",
+        ] {
+            assert!(text.parse::<CertificateId>().is_err(), "{text}");
+        }
+    }
+}

@@ -1,0 +1,230 @@
+//! The JSON the API answers with. Timestamps are RFC 3339 in UTC; absent values are `null`.
+
+use serde::Serialize;
+use shared::catalog::{CourseId, CourseSummary, LessonId};
+use shared::enrollment::EnrollmentStatus;
+use shared::identity::UserId;
+use time::OffsetDateTime;
+
+use crate::certificate::{Certificate, CertificateId, CertificateStatus};
+use crate::enrollment::{Enrollment, Position};
+use crate::service::{CourseStats, Learning, ListedEnrollment};
+
+/// An entry of `GET /me/enrollments` (and the answer to enrolling).
+#[derive(Debug, Serialize)]
+pub struct EnrollmentView {
+    pub course_id: CourseId,
+    /// `null` when the course no longer exists.
+    pub course_title: Option<String>,
+    pub status: EnrollmentStatus,
+    pub percent: u8,
+    pub completed_lessons: usize,
+    pub total_lessons: usize,
+    pub next_lesson_id: Option<LessonId>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub enrolled_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub last_activity_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub completed_at: Option<OffsetDateTime>,
+    pub certificate_id: Option<CertificateId>,
+}
+
+impl EnrollmentView {
+    pub fn new(enrollment: &Enrollment, course: Option<&CourseSummary>) -> Self {
+        let progress = course.map(|c| enrollment.progress(&c.outline));
+        Self {
+            course_id: enrollment.course_id,
+            course_title: course.map(|c| c.title.clone()),
+            status: enrollment.status,
+            percent: progress.as_ref().map_or(0, |p| p.percent),
+            completed_lessons: progress
+                .as_ref()
+                .map_or(0, |p| p.completed_lesson_ids.len()),
+            total_lessons: progress.as_ref().map_or(0, |p| p.total_lessons),
+            next_lesson_id: progress.and_then(|p| p.next_lesson_id),
+            enrolled_at: enrollment.enrolled_at,
+            last_activity_at: enrollment.last_activity_at,
+            completed_at: enrollment.completed_at,
+            certificate_id: enrollment.certificate_id.clone(),
+        }
+    }
+}
+
+impl From<&Learning> for EnrollmentView {
+    fn from(learning: &Learning) -> Self {
+        Self::new(&learning.enrollment, Some(&learning.course))
+    }
+}
+
+impl From<&ListedEnrollment> for EnrollmentView {
+    fn from(listed: &ListedEnrollment) -> Self {
+        Self::new(&listed.enrollment, listed.course.as_ref())
+    }
+}
+
+/// `GET /me/courses/{course}/progress`, and the answer to completing a lesson.
+#[derive(Debug, Serialize)]
+pub struct ProgressView {
+    pub course_id: CourseId,
+    pub status: EnrollmentStatus,
+    pub percent: u8,
+    /// In outline order; only lessons of the current outline.
+    pub completed_lesson_ids: Vec<LessonId>,
+    pub total_lessons: usize,
+    pub next_lesson_id: Option<LessonId>,
+    /// Where to resume.
+    pub position: Option<Position>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub enrolled_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub started_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub last_activity_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub completed_at: Option<OffsetDateTime>,
+    pub certificate_id: Option<CertificateId>,
+}
+
+impl From<&Learning> for ProgressView {
+    fn from(Learning { enrollment, course }: &Learning) -> Self {
+        let progress = enrollment.progress(&course.outline);
+        Self {
+            course_id: enrollment.course_id,
+            status: enrollment.status,
+            percent: progress.percent,
+            completed_lesson_ids: progress.completed_lesson_ids,
+            total_lessons: progress.total_lessons,
+            next_lesson_id: progress.next_lesson_id,
+            position: enrollment.position.clone(),
+            enrolled_at: enrollment.enrolled_at,
+            started_at: enrollment.started_at,
+            last_activity_at: enrollment.last_activity_at,
+            completed_at: enrollment.completed_at,
+            certificate_id: enrollment.certificate_id.clone(),
+        }
+    }
+}
+
+/// A certificate, as its public verification page and its learner see it. The learner's id is
+/// not shown.
+#[derive(Debug, Serialize)]
+pub struct CertificateView {
+    pub id: CertificateId,
+    pub status: CertificateStatus,
+    pub learner_name: String,
+    pub course_id: CourseId,
+    pub course_title: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub issued_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub revoked_at: Option<OffsetDateTime>,
+    pub verification_url: String,
+    /// The signed credential, to verify offline against the published keys.
+    pub credential: String,
+}
+
+impl From<Certificate> for CertificateView {
+    fn from(certificate: Certificate) -> Self {
+        Self {
+            id: certificate.id,
+            status: certificate.status,
+            learner_name: certificate.learner_name,
+            course_id: certificate.course_id,
+            course_title: certificate.course_title,
+            issued_at: certificate.issued_at,
+            revoked_at: certificate.revoked_at,
+            verification_url: certificate.verification_url,
+            credential: certificate.credential,
+        }
+    }
+}
+
+/// One lesson's line in a course's statistics.
+#[derive(Debug, Serialize)]
+pub struct LessonStatsView {
+    pub lesson_id: LessonId,
+    pub title: String,
+    /// Learners who have it completed now.
+    pub completions: i64,
+}
+
+/// `GET /courses/{course}/stats`.
+#[derive(Debug, Serialize)]
+pub struct StatsView {
+    pub course_id: CourseId,
+    /// Learners who ever enrolled.
+    pub enrolled: i64,
+    /// Learners enrolled now.
+    pub active: i64,
+    /// Learners who completed the course.
+    pub completed: i64,
+    /// `completed / enrolled`, from 0 to 1.
+    pub completion_rate: f64,
+    /// Every lesson of the current outline, in order.
+    pub lessons: Vec<LessonStatsView>,
+}
+
+impl From<CourseStats> for StatsView {
+    fn from(CourseStats { course, counters }: CourseStats) -> Self {
+        let completion_rate = if counters.enrolled > 0 {
+            counters.completed as f64 / counters.enrolled as f64
+        } else {
+            0.0
+        };
+        Self {
+            course_id: course.id,
+            enrolled: counters.enrolled,
+            active: counters.active,
+            completed: counters.completed,
+            completion_rate,
+            lessons: course
+                .outline
+                .lessons()
+                .map(|lesson| LessonStatsView {
+                    lesson_id: lesson.id,
+                    title: lesson.title.clone(),
+                    completions: counters
+                        .lesson_completions
+                        .get(&lesson.id)
+                        .copied()
+                        .unwrap_or(0),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// An entry of `GET /courses/{course}/learners`.
+#[derive(Debug, Serialize)]
+pub struct LearnerView {
+    pub learner_id: UserId,
+    pub learner_name: String,
+    pub status: EnrollmentStatus,
+    pub percent: u8,
+    pub completed_lessons: usize,
+    pub total_lessons: usize,
+    #[serde(with = "time::serde::rfc3339")]
+    pub enrolled_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub last_activity_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub completed_at: Option<OffsetDateTime>,
+}
+
+impl LearnerView {
+    pub fn new(enrollment: Enrollment, course: &CourseSummary) -> Self {
+        let progress = enrollment.progress(&course.outline);
+        Self {
+            learner_id: enrollment.learner_id,
+            learner_name: enrollment.learner_name,
+            status: enrollment.status,
+            percent: progress.percent,
+            completed_lessons: progress.completed_lesson_ids.len(),
+            total_lessons: progress.total_lessons,
+            enrolled_at: enrollment.enrolled_at,
+            last_activity_at: enrollment.last_activity_at,
+            completed_at: enrollment.completed_at,
+        }
+    }
+}

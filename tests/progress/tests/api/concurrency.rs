@@ -1,0 +1,274 @@
+//! Racing requests: counters stay equal to a recount of the items, and a course completed by
+//! racing final completions still gets exactly one certificate.
+//!
+//! The requests are real ones through the router, run in parallel tasks on a multi-threaded
+//! runtime, so the function's reads and writes interleave. The function reaches the emulator
+//! through `SerialEmulator`, which makes each DynamoDB request atomic as DynamoDB does (moto
+//! alone does not; see `progress_tests::serial`).
+
+use progress_tests::{Caller, Course, TestApp};
+use testkit::TestResponse;
+use tokio::task::JoinSet;
+
+/// Runs every future in its own task and returns their results in completion order.
+async fn all<T: Send + 'static>(
+    futures: impl IntoIterator<Item = impl Future<Output = T> + Send + 'static>,
+) -> Vec<T> {
+    let mut set = JoinSet::new();
+    for future in futures {
+        set.spawn(future);
+    }
+    set.join_all().await
+}
+
+/// Asserts every response is a 200, showing the first that is not.
+#[track_caller]
+fn assert_all_ok(responses: &[TestResponse]) {
+    if let Some(failed) = responses.iter().find(|r| r.status != 200) {
+        let failures = responses.iter().filter(|r| r.status != 200).count();
+        panic!(
+            "{failures} of {} racing requests failed; the first: {} {}",
+            responses.len(),
+            failed.status,
+            failed.text()
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn fifty_racing_completions_by_one_learner_count_each_lesson_once_and_issue_one_certificate()
+{
+    // Arrange: a 10-lesson course and an enrolled learner.
+    let app = TestApp::spawn_for_races().await;
+    let instructor = Caller::instructor("Linus");
+    let course = Course::published("Databases in depth", 10, &instructor);
+    app.put_course(&course).await;
+    let learner = Caller::learner("Margaret Hamilton");
+    app.enrolled_with(&learner, &course, &[]).await;
+
+    // Act: 50 completions at once, five of each lesson, interleaved.
+    let responses = all((0..50).map(|n| {
+        let (app, learner, lesson) = (app.clone(), learner.clone(), course.lesson(n % 10));
+        async move { app.complete(&learner, course.id, lesson).await }
+    }))
+    .await;
+
+    // Assert
+    assert_all_ok(&responses);
+    let progress = app.progress(&learner, course.id).await.json();
+    assert_eq!(progress["percent"], 100, "{progress}");
+    let certificates = app.certificate_items(&course).await;
+    assert_eq!(
+        certificates.len(),
+        1,
+        "exactly one certificate: {certificates:?}"
+    );
+    assert_eq!(
+        certificates[0]["id"].as_s().ok(),
+        progress["certificate_id"]
+            .as_str()
+            .map(ToOwned::to_owned)
+            .as_ref(),
+        "the enrolment names the one certificate"
+    );
+    let reported = app.reported(&course).await;
+    assert_eq!(
+        reported,
+        app.recounted(&course).await,
+        "counters equal a recount"
+    );
+    assert_eq!(reported.completed, 1);
+    assert!(
+        reported.lesson_completions.iter().all(|(_, n)| *n == 1),
+        "each lesson counted once: {reported:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn twenty_learners_enrolling_at_once_twice_each_are_counted_once_each() {
+    // Arrange
+    let app = TestApp::spawn_for_races().await;
+    let instructor = Caller::instructor("Barbara Liskov");
+    let course = Course::published("System design", 3, &instructor);
+    app.put_course(&course).await;
+    let learners: Vec<Caller> = (0..20)
+        .map(|n| Caller::learner(&format!("Learner {n}")))
+        .collect();
+
+    // Act: every learner enrols twice, all 40 requests at once.
+    let responses = all(learners.iter().chain(learners.iter()).map(|learner| {
+        let (app, learner) = (app.clone(), learner.clone());
+        async move { app.enroll(&learner, course.id).await }
+    }))
+    .await;
+    let statuses: Vec<u16> = responses.iter().map(|r| r.status.as_u16()).collect();
+
+    // Assert: one 201 per learner, the repeat 200.
+    let created = statuses.iter().filter(|s| **s == 201).count();
+    let existing = statuses.iter().filter(|s| **s == 200).count();
+    assert_eq!((created, existing), (20, 20), "statuses: {statuses:?}");
+    let reported = app.reported(&course).await;
+    assert_eq!(
+        (reported.enrolled, reported.active),
+        (20, 20),
+        "{reported:?}"
+    );
+    assert_eq!(
+        reported,
+        app.recounted(&course).await,
+        "counters equal a recount"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn racing_final_completions_issue_exactly_one_certificate_per_learner() {
+    // Arrange: five learners, each two lessons short of a four-lesson course.
+    let app = TestApp::spawn_for_races().await;
+    let instructor = Caller::instructor("Edsger Dijkstra");
+    let course = Course::published("Algorithms", 4, &instructor);
+    app.put_course(&course).await;
+    let learners: Vec<Caller> = (0..5)
+        .map(|n| Caller::learner(&format!("Finisher {n}")))
+        .collect();
+    for learner in &learners {
+        app.enrolled_with(learner, &course, &course.lessons()[..2])
+            .await;
+    }
+
+    // Act: for each learner, the two last lessons completed five times each, all at once.
+    let responses = all(learners.iter().flat_map(|learner| {
+        (0..10).map(|n| {
+            let (app, learner, lesson) = (app.clone(), learner.clone(), course.lesson(2 + n % 2));
+            async move { app.complete(&learner, course.id, lesson).await }
+        })
+    }))
+    .await;
+
+    // Assert
+    assert_all_ok(&responses);
+    let certificates = app.certificate_items(&course).await;
+    assert_eq!(certificates.len(), 5, "one certificate per learner");
+    for learner in &learners {
+        let owned = certificates
+            .iter()
+            .filter(|c| c["learner_id"].as_s().ok() == Some(&learner.id.to_string()))
+            .count();
+        assert_eq!(owned, 1, "{} has exactly one certificate", learner.name);
+        let mine = app.my_certificates(learner).await.json();
+        assert_eq!(mine["items"].as_array().map(Vec::len), Some(1), "{mine}");
+    }
+    let reported = app.reported(&course).await;
+    assert_eq!(reported.completed, 5, "{reported:?}");
+    assert_eq!(
+        reported,
+        app.recounted(&course).await,
+        "counters equal a recount"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn racing_completions_and_withdrawals_leave_counters_equal_to_a_recount() {
+    // Arrange
+    let app = TestApp::spawn_for_races().await;
+    let instructor = Caller::instructor("Frances Allen");
+    let course = Course::published("Compilers", 6, &instructor);
+    app.put_course(&course).await;
+    let learners: Vec<Caller> = (0..4)
+        .map(|n| Caller::learner(&format!("Student {n}")))
+        .collect();
+    for learner in &learners {
+        app.enrolled_with(learner, &course, &[]).await;
+    }
+
+    // Act: completions and withdrawals of the same lessons, in parallel, by four learners.
+    let responses = all(learners.iter().flat_map(|learner| {
+        (0..12).map(|n| {
+            let (app, learner, lesson) = (app.clone(), learner.clone(), course.lesson(n % 3));
+            async move {
+                if n % 4 == 3 {
+                    app.uncomplete(&learner, course.id, lesson).await
+                } else {
+                    app.complete(&learner, course.id, lesson).await
+                }
+            }
+        })
+    }))
+    .await;
+
+    // Assert: whatever the final state, the counters say exactly what the items say.
+    assert_all_ok(&responses);
+    assert_eq!(app.reported(&course).await, app.recounted(&course).await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_last_two_lessons_completed_at_once_still_complete_the_course_with_a_certificate() {
+    // Arrange: twelve learners, each two lessons short of a three-lesson course.
+    let app = TestApp::spawn_for_races().await;
+    let course = Course::published("Distributed systems", 3, &Caller::instructor("Leslie"));
+    app.put_course(&course).await;
+    let learners: Vec<Caller> = (0..12)
+        .map(|n| Caller::learner(&format!("Racer {n}")))
+        .collect();
+    for learner in &learners {
+        app.enrolled_with(learner, &course, &[course.lesson(0)])
+            .await;
+    }
+
+    // Act: each learner completes both missing lessons at once, one request each; neither
+    // request sees the other's lesson done when it reads.
+    let responses = all(learners.iter().flat_map(|learner| {
+        [course.lesson(1), course.lesson(2)].map(|lesson| {
+            let (app, learner) = (app.clone(), learner.clone());
+            async move { app.complete(&learner, course.id, lesson).await }
+        })
+    }))
+    .await;
+
+    // Assert: every learner who completed the course has its certificate.
+    assert_all_ok(&responses);
+    for learner in &learners {
+        let progress = app.progress(learner, course.id).await.json();
+        assert_eq!(progress["percent"], 100, "{progress}");
+        assert!(
+            progress["certificate_id"].is_string(),
+            "{} completed the course without a certificate: {progress}",
+            learner.name
+        );
+    }
+    assert_eq!(app.certificate_items(&course).await.len(), 12);
+    assert_eq!(app.reported(&course).await, app.recounted(&course).await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn racing_completions_after_an_outline_change_completed_the_course_issue_one_certificate() {
+    // Arrange: two of three lessons completed, then the third removed from the outline, so the
+    // course is complete and the certificate due with the next completion.
+    let app = TestApp::spawn_for_races().await;
+    let mut course = Course::published("Refactoring", 3, &Caller::instructor("Martin"));
+    app.put_course(&course).await;
+    let learner = Caller::learner("Kent");
+    let [l0, l1, _] = course.lessons()[..] else {
+        unreachable!("three lessons")
+    };
+    app.enrolled_with(&learner, &course, &[l0, l1]).await;
+    course.modules = vec![vec![l0, l1]];
+    app.put_course(&course).await;
+
+    // Act: the completed lessons completed again, ten times at once.
+    let responses = all((0..10).map(|n| {
+        let (app, learner, lesson) = (app.clone(), learner.clone(), [l0, l1][n % 2]);
+        async move { app.complete(&learner, course.id, lesson).await }
+    }))
+    .await;
+
+    // Assert
+    assert_all_ok(&responses);
+    assert_eq!(
+        app.certificate_items(&course).await.len(),
+        1,
+        "exactly one certificate"
+    );
+    let reported = app.reported(&course).await;
+    assert_eq!(reported.completed, 1, "{reported:?}");
+    assert_eq!(reported, app.recounted(&course).await);
+}
