@@ -590,6 +590,16 @@ fn only_auth_and_progress_read_a_secret_each_its_own_and_only_auth_sends_mail() 
 
 // --- tables -----------------------------------------------------------------------------------
 
+/// A template key schema as (attribute, key type) pairs, in order.
+fn key_schema(schema: &Value) -> Vec<(String, String)> {
+    schema
+        .as_sequence()
+        .into_iter()
+        .flatten()
+        .map(|element| (show(&element["AttributeName"]), show(&element["KeyType"])))
+        .collect()
+}
+
 #[test]
 fn every_table_keeps_its_data_when_the_stack_changes_or_goes() {
     let template = Template::load();
@@ -642,21 +652,17 @@ fn every_table_has_the_keys_index_and_ttl_attribute_the_code_uses() {
     for table in table_definitions() {
         let p = &table.properties;
         let id = &table.logical_id;
-        let key = |schema: &Value| -> Vec<(String, String)> {
-            schema
-                .as_sequence()
-                .into_iter()
-                .flatten()
-                .map(|e| (show(&e["AttributeName"]), show(&e["KeyType"])))
-                .collect()
-        };
         let pair = |hash: &str, range: &str| {
             vec![
                 (hash.to_owned(), "HASH".to_owned()),
                 (range.to_owned(), "RANGE".to_owned()),
             ]
         };
-        assert_eq!(key(&p["KeySchema"]), pair(PK, SK), "{id}'s primary key");
+        assert_eq!(
+            key_schema(&p["KeySchema"]),
+            pair(PK, SK),
+            "{id}'s primary key"
+        );
         let index = p["GlobalSecondaryIndexes"]
             .as_sequence()
             .into_iter()
@@ -664,7 +670,7 @@ fn every_table_has_the_keys_index_and_ttl_attribute_the_code_uses() {
             .find(|index| index["IndexName"].as_str() == Some(GSI1))
             .unwrap_or_else(|| panic!("{id} has no index {GSI1}, which the stores query"));
         assert_eq!(
-            key(&index["KeySchema"]),
+            key_schema(&index["KeySchema"]),
             pair(GSI1_PK, GSI1_SK),
             "{id}'s {GSI1} keys"
         );
@@ -699,7 +705,7 @@ async fn the_local_stack_creates_exactly_the_templates_tables() {
         let p = &definition.properties;
         let id = &definition.logical_id;
 
-        let key_schema =
+        let described_keys =
             |schema: &[aws_sdk_dynamodb::types::KeySchemaElement]| -> Vec<(String, String)> {
                 schema
                     .iter()
@@ -711,17 +717,9 @@ async fn the_local_stack_creates_exactly_the_templates_tables() {
                     })
                     .collect()
             };
-        let template_keys = |schema: &Value| -> Vec<(String, String)> {
-            schema
-                .as_sequence()
-                .into_iter()
-                .flatten()
-                .map(|e| (show(&e["AttributeName"]), show(&e["KeyType"])))
-                .collect()
-        };
         assert_eq!(
-            key_schema(described.key_schema()),
-            template_keys(&p["KeySchema"]),
+            described_keys(described.key_schema()),
+            key_schema(&p["KeySchema"]),
             "{id}: the local table's primary key differs from the template's"
         );
 
@@ -754,7 +752,7 @@ async fn the_local_stack_creates_exactly_the_templates_tables() {
                     .unwrap_or_default();
                 (
                     index.index_name().unwrap_or_default().to_owned(),
-                    (key_schema(index.key_schema()), projection),
+                    (described_keys(index.key_schema()), projection),
                 )
             })
             .collect();
@@ -766,7 +764,7 @@ async fn the_local_stack_creates_exactly_the_templates_tables() {
                 (
                     show(&index["IndexName"]),
                     (
-                        template_keys(&index["KeySchema"]),
+                        key_schema(&index["KeySchema"]),
                         show(&index["Projection"]["ProjectionType"]),
                     ),
                 )
