@@ -11,6 +11,8 @@ pub mod serial;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use hyper::Method;
+
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -244,6 +246,15 @@ impl TestApp {
 
     // --- endpoints ---------------------------------------------------------------------------
 
+    /// `method path` as `caller`, without a body.
+    async fn call(&self, caller: &Caller, method: Method, path: &str) -> TestResponse {
+        self.router
+            .request(method, path)
+            .bearer(&caller.token)
+            .send()
+            .await
+    }
+
     pub async fn enroll(&self, caller: &Caller, course: CourseId) -> TestResponse {
         self.router
             .post("/me/enrollments")
@@ -255,27 +266,22 @@ impl TestApp {
 
     /// `GET /me/enrollments` with `query` (e.g. `?limit=2`).
     pub async fn enrollments(&self, caller: &Caller, query: &str) -> TestResponse {
-        self.router
-            .get(&format!("/me/enrollments{query}"))
-            .bearer(&caller.token)
-            .send()
+        self.call(caller, Method::GET, &format!("/me/enrollments{query}"))
             .await
     }
 
     pub async fn unenroll(&self, caller: &Caller, course: CourseId) -> TestResponse {
-        self.router
-            .delete(&format!("/me/enrollments/{course}"))
-            .bearer(&caller.token)
-            .send()
+        self.call(caller, Method::DELETE, &format!("/me/enrollments/{course}"))
             .await
     }
 
     pub async fn progress(&self, caller: &Caller, course: CourseId) -> TestResponse {
-        self.router
-            .get(&format!("/me/courses/{course}/progress"))
-            .bearer(&caller.token)
-            .send()
-            .await
+        self.call(
+            caller,
+            Method::GET,
+            &format!("/me/courses/{course}/progress"),
+        )
+        .await
     }
 
     pub async fn complete(
@@ -284,10 +290,7 @@ impl TestApp {
         course: CourseId,
         lesson: LessonId,
     ) -> TestResponse {
-        self.router
-            .put(&completion_path(course, lesson))
-            .bearer(&caller.token)
-            .send()
+        self.call(caller, Method::PUT, &completion_path(course, lesson))
             .await
     }
 
@@ -297,10 +300,7 @@ impl TestApp {
         course: CourseId,
         lesson: LessonId,
     ) -> TestResponse {
-        self.router
-            .delete(&completion_path(course, lesson))
-            .bearer(&caller.token)
-            .send()
+        self.call(caller, Method::DELETE, &completion_path(course, lesson))
             .await
     }
 
@@ -319,11 +319,7 @@ impl TestApp {
     }
 
     pub async fn my_certificates(&self, caller: &Caller) -> TestResponse {
-        self.router
-            .get("/me/certificates")
-            .bearer(&caller.token)
-            .send()
-            .await
+        self.call(caller, Method::GET, "/me/certificates").await
     }
 
     /// The public verification page: no token.
@@ -332,28 +328,23 @@ impl TestApp {
     }
 
     pub async fn revoke(&self, caller: &Caller, id: &str) -> TestResponse {
-        self.router
-            .post(&format!("/certificates/{id}/revoke"))
-            .bearer(&caller.token)
-            .send()
-            .await
+        let path = format!("/certificates/{id}/revoke");
+        self.call(caller, Method::POST, &path).await
     }
 
     pub async fn stats(&self, caller: &Caller, course: CourseId) -> TestResponse {
-        self.router
-            .get(&format!("/courses/{course}/stats"))
-            .bearer(&caller.token)
-            .send()
+        self.call(caller, Method::GET, &format!("/courses/{course}/stats"))
             .await
     }
 
     /// `GET /courses/{course}/learners` with `query`.
     pub async fn learners(&self, caller: &Caller, course: CourseId, query: &str) -> TestResponse {
-        self.router
-            .get(&format!("/courses/{course}/learners{query}"))
-            .bearer(&caller.token)
-            .send()
-            .await
+        self.call(
+            caller,
+            Method::GET,
+            &format!("/courses/{course}/learners{query}"),
+        )
+        .await
     }
 
     // --- arranging through the API -----------------------------------------------------------
@@ -373,6 +364,18 @@ impl TestApp {
                 .await
                 .assert_status(200);
         }
+    }
+
+    /// The id of the certificate `caller` earned in `course`.
+    ///
+    /// # Panics
+    /// When they have none.
+    pub async fn certificate_of(&self, caller: &Caller, course: &Course) -> String {
+        let progress = self.progress(caller, course.id).await.json();
+        progress["certificate_id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{} has no certificate: {progress}", caller.name))
+            .to_owned()
     }
 
     // --- reading the truth back --------------------------------------------------------------

@@ -13,10 +13,7 @@ async fn two_learners() -> (TestApp, Course, Caller, Caller, String) {
     let (a, b) = (Caller::learner("Alice"), Caller::learner("Bob"));
     app.enrolled_with(&b, &course, &course.lessons()).await;
     app.enrolled_with(&a, &course, &[]).await;
-    let certificate = app.progress(&b, course.id).await.json()["certificate_id"]
-        .as_str()
-        .expect("B completed the course")
-        .to_owned();
+    let certificate = app.certificate_of(&b, &course).await;
     (app, course, a, b, certificate)
 }
 

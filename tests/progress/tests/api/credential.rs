@@ -24,10 +24,7 @@ async fn completed_course(app: &TestApp) -> (Course, Caller, String, String) {
     let learner = Caller::learner("Katherine Johnson");
     app.enrolled_with(&learner, &course, &course.lessons())
         .await;
-    let id = app.progress(&learner, course.id).await.json()["certificate_id"]
-        .as_str()
-        .expect("a certificate")
-        .to_owned();
+    let id = app.certificate_of(&learner, &course).await;
     let credential = app.certificate(&id).await.json()["credential"]
         .as_str()
         .expect("the public page carries the credential")

@@ -116,10 +116,7 @@ async fn the_public_verification_page_is_cacheable_and_answers_304_when_unchange
     let learner = Caller::learner("Cached");
     app.enrolled_with(&learner, &course, &course.lessons())
         .await;
-    let id = app.progress(&learner, course.id).await.json()["certificate_id"]
-        .as_str()
-        .expect("a certificate")
-        .to_owned();
+    let id = app.certificate_of(&learner, &course).await;
 
     let page = app.certificate(&id).await;
     page.assert_status(200);
