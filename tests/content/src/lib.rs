@@ -97,6 +97,18 @@ impl TestApp {
         }
     }
 
+    /// Serves the function over real HTTP on a free local port (for clients outside the
+    /// test, such as the demo loader); returns its base URL. It stops with the test.
+    pub async fn serve(&self) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a free local port");
+        let address = listener.local_addr().expect("the port's address");
+        let router = self.router.clone();
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        format!("http://{address}")
+    }
+
     /// `GET path` without a token.
     pub async fn get(&self, path: &str) -> TestResponse {
         self.api.get(path).send().await

@@ -3,6 +3,7 @@
 mod authoring;
 mod caching;
 mod concurrency;
+mod demo;
 mod gating;
 mod paging;
 mod publishing;
