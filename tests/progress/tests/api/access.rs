@@ -3,6 +3,8 @@
 
 use progress_tests::{Caller, Course, TestApp};
 use serde_json::json;
+use shared::identity::{Role, UserId};
+use testkit::forgery::forged_tokens;
 
 /// A course where learner B has made progress and earned a certificate, and A has enrolled.
 async fn two_learners() -> (TestApp, Course, Caller, Caller, String) {
@@ -149,7 +151,7 @@ async fn only_an_admin_revokes_a_certificate_and_the_public_page_then_says_so() 
 }
 
 #[tokio::test]
-async fn every_route_but_public_verification_needs_a_valid_token() {
+async fn every_route_but_public_verification_refuses_a_missing_or_forged_token() {
     let (app, course, _, _, certificate) = two_learners().await;
     let lesson = course.lesson(0);
     let routes = [
@@ -171,6 +173,7 @@ async fn every_route_but_public_verification_needs_a_valid_token() {
         ("GET", format!("/courses/{}/stats", course.id)),
         ("GET", format!("/courses/{}/learners", course.id)),
     ];
+    // Forged from a learner's token: the "edited payload" forgery raises it to admin.
     for (method, path) in routes {
         let response = app
             .router
@@ -183,13 +186,18 @@ async fn every_route_but_public_verification_needs_a_valid_token() {
             "{method} {path} without a token: {}",
             response.text()
         );
-        let forged = app
-            .router
-            .request(method.parse().expect("a method"), &path)
-            .bearer("not.a.token")
-            .send()
-            .await;
-        assert_eq!(forged.status, 401, "{method} {path} with a bad token");
+        for (forgery, token) in forged_tokens(UserId::new(), Role::Learner) {
+            let forged = app
+                .router
+                .request(method.parse().expect("a method"), &path)
+                .bearer(&token)
+                .send()
+                .await;
+            assert_eq!(
+                forged.status, 401,
+                "{method} {path} accepted the {forgery} forgery"
+            );
+        }
     }
     app.certificate(&certificate).await.assert_status(200);
 }
