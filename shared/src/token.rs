@@ -306,9 +306,12 @@ impl AccessTokenVerifier {
     /// # Errors
     /// [`TokenRejected`] when any check fails.
     pub fn verify_session(&self, token: &str) -> Result<(AuthUser, Option<String>), TokenRejected> {
-        let SessionBoundClaims { access: claims, sid } =
-            self.keys
-                .verify(token, ACCESS_TOKEN_TYPE, &self.validation)?;
+        let SessionBoundClaims {
+            access: claims,
+            sid,
+        } = self
+            .keys
+            .verify(token, ACCESS_TOKEN_TYPE, &self.validation)?;
         if claims.token_use != "access" {
             return Err(TokenRejected::WrongType);
         }
@@ -484,10 +487,9 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let verifier = Arc::<AccessTokenVerifier>::from_ref(state);
-        authenticate(parts, &verifier)?
-            .map(|(user, _)| user)
-            .ok_or(ApiError::Unauthenticated)
+        AuthSession::from_request_parts(parts, state)
+            .await
+            .map(|caller| caller.user)
     }
 }
 
@@ -509,8 +511,7 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let verifier = Arc::<AccessTokenVerifier>::from_ref(state);
-        let (user, session) =
-            authenticate(parts, &verifier)?.ok_or(ApiError::Unauthenticated)?;
+        let (user, session) = authenticate(parts, &verifier)?.ok_or(ApiError::Unauthenticated)?;
         Ok(Self { user, session })
     }
 }

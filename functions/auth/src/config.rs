@@ -97,7 +97,9 @@ impl Config {
         if jwks.find(&signing_key_id).is_none() {
             return Err(ConfigError::malformed(
                 "JWKS",
-                format!("it has no key with SIGNING_KEY_ID {signing_key_id}: publish the public key before signing with it"),
+                format!(
+                    "it has no key with SIGNING_KEY_ID {signing_key_id}: publish the public key before signing with it"
+                ),
             ));
         }
         let signing_key = match (

@@ -22,9 +22,9 @@ pub async fn load_signing_key(
     sdk: &aws_config::SdkConfig,
 ) -> anyhow::Result<SigningKey> {
     let pem = match &config.signing_key {
-        SigningKeySource::File(path) => tokio::fs::read(path).await.map_err(|e| {
-            anyhow::anyhow!("cannot read SIGNING_KEY_FILE {}: {e}", path.display())
-        })?,
+        SigningKeySource::File(path) => tokio::fs::read(path)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot read SIGNING_KEY_FILE {}: {e}", path.display()))?,
         SigningKeySource::Secret(arn) => {
             let secret = aws_sdk_secretsmanager::Client::new(sdk)
                 .get_secret_value()
@@ -75,16 +75,18 @@ impl PublishedKeys {
             .collect();
         let body = serde_json::to_string(&JwkSet { keys })?;
         let digest = Sha256::digest(body.as_bytes());
-        let etag = HeaderValue::from_str(&format!("\"{}\"", URL_SAFE_NO_PAD.encode(&digest[..16])))?;
+        let etag =
+            HeaderValue::from_str(&format!("\"{}\"", URL_SAFE_NO_PAD.encode(&digest[..16])))?;
         Ok(Self { body, etag })
     }
 
     /// Whether an `If-None-Match` header value names this document.
     pub fn matches(&self, if_none_match: &str) -> bool {
         let ours = self.etag.to_str().unwrap_or_default();
-        if_none_match.split(',').map(str::trim).any(|tag| {
-            tag == "*" || tag.strip_prefix("W/").unwrap_or(tag) == ours
-        })
+        if_none_match
+            .split(',')
+            .map(str::trim)
+            .any(|tag| tag == "*" || tag.strip_prefix("W/").unwrap_or(tag) == ours)
     }
 }
 

@@ -64,11 +64,8 @@ impl AppState {
             config::MailerConfig::Ses { from } => Arc::new(SesMailer::new(sdk, from)),
         };
         let store = Store::new(shared::dynamo::client(sdk, &config.dynamo), config.table);
-        let issuer = AccessTokenIssuer::new(
-            signing_key,
-            config.tokens,
-            config.lifetimes.access_token,
-        );
+        let issuer =
+            AccessTokenIssuer::new(signing_key, config.tokens, config.lifetimes.access_token);
         let service = Service::new(
             store,
             issuer,

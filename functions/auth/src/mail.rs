@@ -106,7 +106,11 @@ impl Mailer for SesMailer {
             self.client
                 .send_email()
                 .from_email_address(&self.from)
-                .destination(Destination::builder().to_addresses(mail.to.as_str()).build())
+                .destination(
+                    Destination::builder()
+                        .to_addresses(mail.to.as_str())
+                        .build(),
+                )
                 .content(EmailContent::builder().simple(message).build())
                 .send()
                 .await

@@ -119,8 +119,7 @@ impl PasswordHasher {
     /// Never: the parameters are valid constants.
     pub fn new() -> Self {
         #[allow(clippy::expect_used)]
-        let params =
-            Params::new(MEMORY_KIB, PASSES, LANES, None).expect("valid Argon2 parameters");
+        let params = Params::new(MEMORY_KIB, PASSES, LANES, None).expect("valid Argon2 parameters");
         Self { params }
     }
 
@@ -183,14 +182,21 @@ mod tests {
     #[test]
     fn common_passwords_are_refused_whatever_their_case() {
         for common in ["password", "Password1", "QWERTYUIOP", "iloveyou1"] {
-            assert!(Password::new_choice(common).is_err(), "{common} was accepted");
+            assert!(
+                Password::new_choice(common).is_err(),
+                "{common} was accepted"
+            );
         }
         assert!(Password::new_choice("correct horse battery staple").is_ok());
     }
 
     #[test]
     fn the_common_password_list_has_more_than_ten_thousand_entries() {
-        assert!(COMMON_PASSWORDS.len() > 10_000, "{}", COMMON_PASSWORDS.len());
+        assert!(
+            COMMON_PASSWORDS.len() > 10_000,
+            "{}",
+            COMMON_PASSWORDS.len()
+        );
     }
 
     #[test]
@@ -219,10 +225,9 @@ mod tests {
             .hash(Password::new("a long passphrase"))
             .await
             .unwrap();
-        assert!(
-            hash.as_str()
-                .starts_with(&format!("$argon2id$v=19$m={MEMORY_KIB},t={PASSES},p={LANES}$"))
-        );
+        assert!(hash.as_str().starts_with(&format!(
+            "$argon2id$v=19$m={MEMORY_KIB},t={PASSES},p={LANES}$"
+        )));
         assert!(
             hasher
                 .verify(Password::new("a long passphrase"), Some(hash.clone()))
@@ -243,6 +248,11 @@ mod tests {
             "$argon2id$v=19$m={MEMORY_KIB},t={PASSES},p={LANES}$"
         )));
         let hasher = PasswordHasher::new();
-        assert!(!hasher.verify(Password::new("anything"), None).await.unwrap());
+        assert!(
+            !hasher
+                .verify(Password::new("anything"), None)
+                .await
+                .unwrap()
+        );
     }
 }

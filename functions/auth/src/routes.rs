@@ -1,11 +1,11 @@
 //! The HTTP API of `auth`: each handler parses its request into domain types, authorises the
 //! caller, calls the service and shapes the answer. Nothing here talks to DynamoDB.
 
+use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch, post};
-use axum::Router;
 use serde::{Deserialize, Serialize};
 use shared::extract::{Path, Query};
 use shared::identity::{Role, UserId};
@@ -315,7 +315,13 @@ async fn jwks(State(state): State<AppState>, headers: HeaderMap) -> Response {
     if revalidated {
         return (
             StatusCode::NOT_MODIFIED,
-            [cache, (header::ETAG, keys.etag.to_str().unwrap_or_default().to_owned())],
+            [
+                cache,
+                (
+                    header::ETAG,
+                    keys.etag.to_str().unwrap_or_default().to_owned(),
+                ),
+            ],
         )
             .into_response();
     }
@@ -323,7 +329,10 @@ async fn jwks(State(state): State<AppState>, headers: HeaderMap) -> Response {
         [
             (header::CONTENT_TYPE, "application/json".to_owned()),
             cache,
-            (header::ETAG, keys.etag.to_str().unwrap_or_default().to_owned()),
+            (
+                header::ETAG,
+                keys.etag.to_str().unwrap_or_default().to_owned(),
+            ),
         ],
         keys.body.clone(),
     )

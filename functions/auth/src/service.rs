@@ -5,11 +5,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use shared::ApiError;
 use shared::dynamo::DbError;
 use shared::identity::{Role, UserId};
 use shared::page::Page;
 use shared::token::AccessTokenIssuer;
-use shared::ApiError;
 use time::OffsetDateTime;
 
 use crate::config::Lifetimes;
@@ -240,7 +240,11 @@ impl Service {
     /// whether the address has an account).
     async fn deliver(&self, mail: Mail, what: &'static str) {
         if let Err(error) = self.mailer.send(&mail).await {
-            tracing::error!(error = format!("{error:#}"), mail = what, "sending mail failed");
+            tracing::error!(
+                error = format!("{error:#}"),
+                mail = what,
+                "sending mail failed"
+            );
         }
     }
 
@@ -295,7 +299,11 @@ impl Service {
     ///
     /// # Errors
     /// [`LoginError`].
-    pub async fn login(&self, email: Email, password: Password) -> Result<SessionTokens, LoginError> {
+    pub async fn login(
+        &self,
+        email: Email,
+        password: Password,
+    ) -> Result<SessionTokens, LoginError> {
         let now = Now::new();
         let records = self.store.address(&email, now.s()).await?;
         let seen = records.login_failures.as_ref();
@@ -517,7 +525,11 @@ impl Service {
             return Err(PasswordChangeError::WrongPassword);
         }
         let hash = self.hasher.hash(new).await?;
-        match self.store.change_password(&stored, &hash, keep, now.at).await {
+        match self
+            .store
+            .change_password(&stored, &hash, keep, now.at)
+            .await
+        {
             Ok(()) => {
                 tracing::info!(%user, "password changed; other sessions revoked");
                 Ok(())

@@ -15,8 +15,8 @@ use aws_sdk_dynamodb::types::{
 use serde::{Deserialize, Serialize};
 use shared::config::TableName;
 use shared::dynamo::{
-    DbError, EXPIRES_AT, GSI1, GSI1_PK, GSI1_SK, Item, Key, PK, SK, from_item, from_items,
-    to_item, transaction_error,
+    DbError, EXPIRES_AT, GSI1, GSI1_PK, GSI1_SK, Item, Key, PK, SK, from_item, from_items, to_item,
+    transaction_error,
 };
 use shared::identity::{Role, UserId};
 use shared::page::{Listing, Page, decode_cursor, encode_cursor};
@@ -281,6 +281,63 @@ fn values(pairs: Vec<(&str, AttributeValue)>) -> HashMap<String, AttributeValue>
         .collect()
 }
 
+/// The write of a counter item (failed logins, reset requests): set its count, expiry and
+/// one more attribute, on the condition that it still counts `seen` — or, when none was seen,
+/// that it is absent or expired. Of the callers that read the same count, the first to write
+/// wins and the others' condition fails.
+struct CounterWrite {
+    expression: String,
+    condition: &'static str,
+    names: HashMap<String, String>,
+    values: HashMap<String, AttributeValue>,
+}
+
+impl CounterWrite {
+    fn new(
+        entity: &'static str,
+        (count, value): (&'static str, u32),
+        extra: Option<(&'static str, AttributeValue)>,
+        expires_at: i64,
+        seen: Option<u32>,
+        now_s: i64,
+    ) -> Self {
+        let mut names = vec![
+            ("#count", count),
+            ("#expires", EXPIRES_AT),
+            ("#entity", shared::dynamo::ENTITY),
+        ];
+        let mut values = vec![
+            (":count", n(value)),
+            (":expires", n(expires_at)),
+            (":entity", s(entity)),
+        ];
+        let mut expression =
+            "SET #count = :count, #expires = :expires, #entity = :entity".to_owned();
+        if let Some((attribute, value)) = extra {
+            names.push(("#extra", attribute));
+            values.push((":extra", value));
+            expression.push_str(", #extra = :extra");
+        }
+        let condition = match seen {
+            Some(seen) => {
+                values.push((":seen", n(seen)));
+                "#count = :seen"
+            }
+            None => {
+                values.push((":now", n(now_s)));
+                names.push(("#pk", PK));
+                "attribute_not_exists(#pk) OR #expires <= :now"
+            }
+        };
+        Self {
+            expression,
+            condition,
+            names: self::names(&names),
+            values: self::values(values),
+        }
+    }
+}
+
 /// A transaction item that builds (builders of the SDK fail only when a required field is
 /// missing, which is a bug).
 fn built<T, E: std::error::Error + Send + Sync + 'static>(
@@ -538,7 +595,10 @@ impl Store {
                 (":listing", s(keys::user_listing(next.role, id))),
                 (":now", now_text(now)),
                 (":old_role", s(current.account.role.as_str())),
-                (":old_disabled", AttributeValue::Bool(current.account.disabled)),
+                (
+                    ":old_disabled",
+                    AttributeValue::Bool(current.account.disabled),
+                ),
             ];
             let mut names = vec![
                 ("#role", "role"),
@@ -666,11 +726,12 @@ impl Store {
                 keys::EMAIL => records.owner = Some(from_item::<EmailGuardItem>(item)?.user_id),
                 keys::LOGIN_FAILURES => {
                     let failures: LoginFailuresItem = from_item(item)?;
-                    records.login_failures = (failures.expires_at > now_s).then_some(LoginFailures {
-                        count: failures.failures,
-                        locked_until_ms: failures.locked_until_ms,
-                        expires_at: failures.expires_at,
-                    });
+                    records.login_failures =
+                        (failures.expires_at > now_s).then_some(LoginFailures {
+                            count: failures.failures,
+                            locked_until_ms: failures.locked_until_ms,
+                            expires_at: failures.expires_at,
+                        });
                 }
                 keys::RESET_REQUESTS => {
                     let requests: ResetRequestsItem = from_item(item)?;
@@ -699,40 +760,23 @@ impl Store {
         next: &LoginFailures,
         now_s: i64,
     ) -> Result<bool, DbError> {
-        let mut values = vec![
-            (":failures", n(next.count)),
-            (":locked", n(next.locked_until_ms)),
-            (":expires", n(next.expires_at)),
-            (":entity", s("login_failures")),
-        ];
-        let mut names = vec![
-            ("#failures", "failures"),
-            ("#locked", "locked_until_ms"),
-            ("#expires", EXPIRES_AT),
-            ("#entity", shared::dynamo::ENTITY),
-        ];
-        let condition = match seen {
-            Some(seen) => {
-                values.push((":seen", n(seen.count)));
-                "#failures = :seen"
-            }
-            None => {
-                values.push((":now", n(now_s)));
-                names.push(("#pk", PK));
-                "attribute_not_exists(#pk) OR #expires <= :now"
-            }
-        };
+        let write = CounterWrite::new(
+            "login_failures",
+            ("failures", next.count),
+            Some(("locked_until_ms", n(next.locked_until_ms))),
+            next.expires_at,
+            seen.map(|seen| seen.count),
+            now_s,
+        );
         let result = self
             .db
             .update_item()
             .table_name(self.table())
             .set_key(Some(keys::login_failures(email).to_item()))
-            .update_expression(
-                "SET #failures = :failures, #locked = :locked, #expires = :expires, #entity = :entity",
-            )
-            .condition_expression(condition)
-            .set_expression_attribute_names(Some(self::names(&names)))
-            .set_expression_attribute_values(Some(self::values(values)))
+            .update_expression(write.expression)
+            .condition_expression(write.condition)
+            .set_expression_attribute_names(Some(write.names))
+            .set_expression_attribute_values(Some(write.values))
             .send()
             .await
             .map_err(DbError::from);
@@ -757,33 +801,20 @@ impl Store {
         token: Option<(&TokenHash, &EmailTokenRecord)>,
         now_s: i64,
     ) -> Result<bool, DbError> {
-        let mut values = vec![
-            (":requests", n(next.count)),
-            (":expires", n(next.expires_at)),
-            (":entity", s("reset_requests")),
-        ];
-        let mut names = vec![
-            ("#requests", "requests"),
-            ("#expires", EXPIRES_AT),
-            ("#entity", shared::dynamo::ENTITY),
-        ];
-        let condition = match seen {
-            Some(seen) => {
-                values.push((":seen", n(seen.count)));
-                "#requests = :seen"
-            }
-            None => {
-                values.push((":now", n(now_s)));
-                names.push(("#pk", PK));
-                "attribute_not_exists(#pk) OR #expires <= :now"
-            }
-        };
+        let write = CounterWrite::new(
+            "reset_requests",
+            ("requests", next.count),
+            None,
+            next.expires_at,
+            seen.map(|seen| seen.count),
+            now_s,
+        );
         let mut items = vec![self.update(
             &keys::reset_requests(email),
-            "SET #requests = :requests, #expires = :expires, #entity = :entity",
-            Some(condition),
-            self::names(&names),
-            self::values(values),
+            &write.expression,
+            Some(write.condition),
+            write.names,
+            write.values,
         )?];
         if let Some((hash, record)) = token {
             let key = keys::reset_token(hash);
@@ -1042,7 +1073,10 @@ impl Store {
                 "SET #epoch = :next",
                 Some("attribute_exists(#pk) AND #epoch = :epoch"),
                 names(&[("#epoch", "epoch"), ("#pk", PK)]),
-                values(vec![(":next", n(next_epoch)), (":epoch", n(user.session_epoch))]),
+                values(vec![
+                    (":next", n(next_epoch)),
+                    (":epoch", n(user.session_epoch)),
+                ]),
             )?);
         }
         match self.transact(items.clone()).await {

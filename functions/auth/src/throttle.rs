@@ -144,7 +144,10 @@ mod tests {
             Some(Duration::from_secs(900)),
             "capped"
         );
-        assert_eq!(backoff.lockout_after(u32::MAX), Some(Duration::from_secs(900)));
+        assert_eq!(
+            backoff.lockout_after(u32::MAX),
+            Some(Duration::from_secs(900))
+        );
     }
 
     #[test]
@@ -153,10 +156,7 @@ mod tests {
         let now_ms = 1_000_000_000;
         let first = backoff.after_attempt(None, now_ms);
         assert_eq!((first.count, first.locked_until_ms), (1, 0));
-        let fourth = LoginFailures {
-            count: 4,
-            ..first
-        };
+        let fourth = LoginFailures { count: 4, ..first };
         let fifth = backoff.after_attempt(Some(&fourth), now_ms);
         assert_eq!(fifth.locked_until_ms, now_ms + 1000);
         assert!(fifth.expires_at > now_ms / 1000 + 3600);

@@ -79,7 +79,9 @@ impl Account {
             role: Role::Learner,
             email_verified: false,
             disabled: false,
-            created_at: OffsetDateTime::now_utc().replace_nanosecond(0).unwrap_or_else(|_| OffsetDateTime::now_utc()),
+            created_at: OffsetDateTime::now_utc()
+                .replace_nanosecond(0)
+                .unwrap_or_else(|_| OffsetDateTime::now_utc()),
         }
     }
 

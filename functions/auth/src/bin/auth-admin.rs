@@ -98,7 +98,8 @@ fn write_private(path: &std::path::Path, contents: &str) -> anyhow::Result<()> {
 }
 
 async fn create_user(args: &[String]) -> anyhow::Result<()> {
-    let email = Email::parse(flag(args, "--email")?).map_err(|why| anyhow::anyhow!("--email {why}"))?;
+    let email =
+        Email::parse(flag(args, "--email")?).map_err(|why| anyhow::anyhow!("--email {why}"))?;
     let name =
         DisplayName::parse(flag(args, "--name")?).map_err(|why| anyhow::anyhow!("--name {why}"))?;
     let role: Role = flag(args, "--role")?

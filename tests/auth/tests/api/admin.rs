@@ -128,9 +128,14 @@ async fn a_new_role_reaches_the_next_access_token_and_only_admins_may_give_it() 
         .expect("a valid token");
     assert_eq!(caller.role, Role::Instructor);
 
-    change(&app, &admin, &id, json!({"role": "learner", "password_hash": "x"}))
-        .await
-        .assert_problem(422, "validation-failed");
+    change(
+        &app,
+        &admin,
+        &id,
+        json!({"role": "learner", "password_hash": "x"}),
+    )
+    .await
+    .assert_problem(422, "validation-failed");
     change(&app, &admin, &id, json!({}))
         .await
         .assert_problem(422, "validation-failed");
@@ -160,10 +165,17 @@ async fn the_last_admin_can_be_neither_demoted_nor_disabled() {
     assert_eq!(app.me(&root.access_token).await.json()["role"], "admin");
 
     // With a second admin, one of them may go.
-    let (deputy_id, _) = app.account_with_role("deputy@example.org", Role::Admin).await;
-    change(&app, &root, &deputy_id.to_string(), json!({"role": "learner"}))
-        .await
-        .assert_status(200);
+    let (deputy_id, _) = app
+        .account_with_role("deputy@example.org", Role::Admin)
+        .await;
+    change(
+        &app,
+        &root,
+        &deputy_id.to_string(),
+        json!({"role": "learner"}),
+    )
+    .await
+    .assert_status(200);
     change(&app, &root, &root_id, json!({"disabled": true}))
         .await
         .assert_problem(409, "conflict");
@@ -178,10 +190,15 @@ async fn two_admins_demoting_each_other_at_once_leave_one_admin() {
     for (actor, target) in [(a.clone(), b_id), (b.clone(), a_id)] {
         let app = app.clone();
         demotions.spawn(async move {
-            change(&app, &actor, &target.to_string(), json!({"role": "learner"}))
-                .await
-                .status
-                .as_u16()
+            change(
+                &app,
+                &actor,
+                &target.to_string(),
+                json!({"role": "learner"}),
+            )
+            .await
+            .status
+            .as_u16()
         });
     }
     let mut statuses = Vec::new();
@@ -189,7 +206,11 @@ async fn two_admins_demoting_each_other_at_once_leave_one_admin() {
         statuses.push(status.expect("a demotion task"));
     }
     statuses.sort_unstable();
-    assert_eq!(statuses, [200, 409], "one demotion wins, the other is refused");
+    assert_eq!(
+        statuses,
+        [200, 409],
+        "one demotion wins, the other is refused"
+    );
 
     let admins = app
         .router
@@ -213,7 +234,10 @@ async fn create_user_makes_an_account_with_its_role_and_running_it_again_changes
     let me = app.me(&tokens.access_token).await.json();
     assert_eq!(me["role"], "instructor");
     assert_eq!(me["email"], "operator.made@example.org");
-    assert_eq!(me["email_verified"], true, "the operator vouches for the address");
+    assert_eq!(
+        me["email_verified"], true,
+        "the operator vouches for the address"
+    );
 
     let (again, _) = app
         .account_with_role("operator.made@example.org", Role::Admin)

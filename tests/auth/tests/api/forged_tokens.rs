@@ -12,7 +12,10 @@ async fn bearer_routes(app: &TestApp, token: &str) -> Vec<(&'static str, TestRes
     let someone = UserId::new();
     let router = &app.router;
     vec![
-        ("GET /auth/me", router.get("/auth/me").bearer(token).send().await),
+        (
+            "GET /auth/me",
+            router.get("/auth/me").bearer(token).send().await,
+        ),
         (
             "PATCH /auth/me",
             router

@@ -22,12 +22,16 @@ async fn register_verify_login_refresh_reuse_login_logout() {
     // Login, then read the account with the access token.
     let first: Tokens = app.logged_in(email, PASSWORD).await;
     assert_eq!(first.token_type, "Bearer");
-    assert!(first.expires_in <= 900, "access tokens live at most 15 minutes");
+    assert!(
+        first.expires_in <= 900,
+        "access tokens live at most 15 minutes"
+    );
     let me = app.me(&first.access_token).await;
     me.assert_status(200);
     assert_eq!(me.json()["id"], account["id"]);
     assert_eq!(
-        me.json()["email_verified"], true,
+        me.json()["email_verified"],
+        true,
         "the verified address shows"
     );
 
@@ -86,7 +90,10 @@ async fn logout_everywhere_ends_every_session_of_the_account_and_only_its() {
 
     for (device, tokens) in [("laptop", &laptop), ("phone", &phone)] {
         let response = app.refresh(&tokens.refresh_token).await;
-        assert_eq!(response.status, 401, "the {device}'s session survived logout-all");
+        assert_eq!(
+            response.status, 401,
+            "the {device}'s session survived logout-all"
+        );
     }
     app.refresh(&other.refresh_token).await.assert_status(200);
     // A login after it works as usual.

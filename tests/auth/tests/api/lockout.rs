@@ -31,7 +31,8 @@ async fn five_failed_logins_lock_the_account_even_for_the_right_password_until_t
     for attempt in 1..=5 {
         let response = app.login("target@example.org", "guess number one").await;
         assert_eq!(
-            response.status, 401,
+            response.status,
+            401,
             "attempt {attempt} is free: {}",
             response.text()
         );

@@ -28,7 +28,9 @@ async fn a_hundred_character_password_works() {
     app.register("long@example.org", &password, "Long")
         .await
         .assert_status(201);
-    app.login("long@example.org", &password).await.assert_status(200);
+    app.login("long@example.org", &password)
+        .await
+        .assert_status(200);
 }
 
 #[tokio::test]
@@ -98,11 +100,17 @@ async fn a_wrong_current_password_changes_nothing() {
     let app = TestApp::spawn().await;
     let tokens = app.signed_up("mind@example.org").await;
     let response = app
-        .change_password(&tokens.access_token, "not my password", "a brand new passphrase")
+        .change_password(
+            &tokens.access_token,
+            "not my password",
+            "a brand new passphrase",
+        )
         .await;
     response.assert_problem(422, "validation-failed");
     assert_eq!(response.json()["errors"][0]["field"], "current_password");
-    app.login("mind@example.org", PASSWORD).await.assert_status(200);
+    app.login("mind@example.org", PASSWORD)
+        .await
+        .assert_status(200);
     app.login("mind@example.org", "a brand new passphrase")
         .await
         .assert_problem(401, "invalid-credentials");

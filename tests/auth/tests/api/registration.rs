@@ -44,7 +44,8 @@ async fn twenty_concurrent_registrations_of_one_address_make_exactly_one_account
     while let Some(joined) = registrations.join_next().await {
         let (_, response) = joined.expect("a registration task");
         assert_eq!(
-            response.status, 201,
+            response.status,
+            201,
             "every registration answers alike: {}",
             response.text()
         );
@@ -128,17 +129,25 @@ async fn registering_a_taken_address_looks_like_a_new_registration_and_tells_the
     };
     assert_eq!(keys(&a), keys(&b), "the same shape of answer");
     assert_eq!(b["email"], "owner@example.org");
-    assert_eq!(b["name"], "Impostor", "it echoes the request, as a new account would");
+    assert_eq!(
+        b["name"], "Impostor",
+        "it echoes the request, as a new account would"
+    );
     assert_ne!(a["id"], b["id"]);
 
     let mails = app.mail.to("owner@example.org");
     assert_eq!(mails.len(), 2, "a verification, then a note: {mails:?}");
     assert_eq!(mails[1].subject, "Your skillpath account");
-    assert!(!mails[1].text.contains("#token="), "the note carries no token");
+    assert!(
+        !mails[1].text.contains("#token="),
+        "the note carries no token"
+    );
     app.login("owner@example.org", "another fine passphrase")
         .await
         .assert_problem(401, "invalid-credentials");
-    app.login("owner@example.org", PASSWORD).await.assert_status(200);
+    app.login("owner@example.org", PASSWORD)
+        .await
+        .assert_status(200);
 }
 
 #[tokio::test]

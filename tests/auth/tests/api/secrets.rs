@@ -66,13 +66,18 @@ async fn no_log_line_or_response_body_of_a_journey_contains_a_secret() {
     record("forgot", app.forgot_password(email).await);
     let reset = app.mail.token(email, "/reset-password");
     record("reset", app.reset_password(&reset, NEWEST_PASSWORD).await);
-    record("reset again", app.reset_password(&reset, "whatever passphrase").await);
+    record(
+        "reset again",
+        app.reset_password(&reset, "whatever passphrase").await,
+    );
     let hash_after_reset = password_hash(&app, &user).await;
     let last: Tokens = record("login last", app.login(email, NEWEST_PASSWORD).await).parse();
     issued.push(last.refresh_token.clone());
     record("logout", app.logout(&last.refresh_token).await);
-    record("refresh after logout", app.refresh(&last.refresh_token).await);
-    drop(record);
+    record(
+        "refresh after logout",
+        app.refresh(&last.refresh_token).await,
+    );
 
     let mut secrets: Vec<(&str, String)> = vec![
         ("password", PASSWORD.into()),

@@ -31,7 +31,10 @@ async fn of_concurrent_refreshes_of_one_token_at_most_one_succeeds_and_none_fail
             other => panic!("a concurrent refresh answered {other}: {}", response.text()),
         }
     }
-    assert!(succeeded <= 1, "{succeeded} refreshes of one token succeeded");
+    assert!(
+        succeeded <= 1,
+        "{succeeded} refreshes of one token succeeded"
+    );
 }
 
 #[tokio::test]
@@ -56,7 +59,8 @@ async fn a_password_change_keeps_the_callers_session_and_revokes_the_others() {
     }
     let kept = app.refresh(&laptop.refresh_token).await;
     assert_eq!(
-        kept.status, 200,
+        kept.status,
+        200,
         "the session that changed the password survives: {}",
         kept.text()
     );
@@ -120,7 +124,9 @@ async fn a_reset_token_expires() {
     app.reset_password(&token, NEW_PASSWORD)
         .await
         .assert_problem(401, "invalid-credentials");
-    app.login("slow@example.org", PASSWORD).await.assert_status(200);
+    app.login("slow@example.org", PASSWORD)
+        .await
+        .assert_status(200);
 }
 
 #[tokio::test]
