@@ -46,6 +46,9 @@ where
 /// # Errors
 /// 400 when it is not JSON, 422 naming the field when it does not fit `T`.
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    // Syntax first: `T` may refuse a field (`deny_unknown_fields`) before the parser reaches
+    // the place where the document breaks, and a broken document is a 400 whatever it holds.
+    serde_json::from_slice::<serde::de::IgnoredAny>(bytes).map_err(|e| malformed(&e))?;
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
         let path = err.path().to_string();
@@ -152,6 +155,20 @@ mod tests {
         assert!(matches!(err, ApiError::Malformed(_)), "{err:?}");
         let err = parse::<Register>(br#"{"email":"a","age":1} trailing"#).unwrap_err();
         assert!(matches!(err, ApiError::Malformed(_)), "{err:?}");
+    }
+
+    #[test]
+    fn broken_json_is_malformed_even_where_a_field_would_be_refused_first() {
+        #[derive(Debug, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        #[allow(dead_code)]
+        struct Strict {
+            title: String,
+        }
+        let err = parse::<Strict>(br#"{"email": "ada@"#).unwrap_err();
+        assert!(matches!(err, ApiError::Malformed(_)), "{err:?}");
+        let err = parse::<Strict>(br#"{"email": "ada@example.org"}"#).unwrap_err();
+        assert!(matches!(err, ApiError::Invalid(_)), "{err:?}");
     }
 
     #[test]
