@@ -44,7 +44,18 @@ const USAGE: &str = "usage:
   auth-admin create-user --email <email> --name <name> --role learner|instructor|admin
       (password from AUTH_ADMIN_PASSWORD, or standard input)";
 
-fn main() -> anyhow::Result<()> {
+fn main() -> std::process::ExitCode {
+    // An operator wants the reason in one line, not a backtrace.
+    match run() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("auth-admin: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("keygen") => keygen(&args[1..]),
