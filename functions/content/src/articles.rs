@@ -142,17 +142,14 @@ impl Article {
             if related.len() >= RELATED {
                 break;
             }
-            let page = store
-                .list::<ArticleCard>(
+            let newest: Vec<ArticleCard> = store
+                .newest(
                     Kind::Article,
                     &Facet::Tag(tag.clone()),
-                    None,
-                    Some(i32::try_from(RELATED + 1).unwrap_or(i32::MAX)),
-                    None,
+                    i32::try_from(RELATED + 1).unwrap_or(i32::MAX),
                 )
-                .await
-                .map_err(|e| DbError::Other(anyhow::Error::new(e)))?;
-            for card in page.items {
+                .await?;
+            for card in newest {
                 if card.id != self.id && !related.iter().any(|r| r.id == card.id) {
                     related.push(card);
                 }
@@ -257,7 +254,7 @@ impl Document for Article {
             tags: self.tags.clone(),
             author_name: self.author.name.clone(),
             reading_minutes: markdown::reading_minutes(self.body.as_str()),
-            url: site.join(&self.path()),
+            url: site.join(&self.url_path()),
             image: self.seo.image.clone(),
             published_at: self
                 .lifecycle
@@ -298,7 +295,7 @@ impl Document for Article {
         _caller: Option<&AuthUser>,
     ) -> Result<ArticleView, DbError> {
         let related = self.related(store).await?;
-        let canonical_url = self.seo.canonical(site, &self.path());
+        let canonical_url = self.seo.canonical(site, &self.url_path());
         Ok(ArticleView {
             body_html: markdown::to_safe_html(self.body.as_str()),
             reading_minutes: markdown::reading_minutes(self.body.as_str()),
@@ -414,7 +411,7 @@ async fn create(
     };
     document::create(&state.store, &state.site, &article, Transaction::default()).await?;
     tracing::info!(article = %article.id, slug = %article.slug, "article created");
-    let location = article.path();
+    let location = article.url_path();
     written(&state, article, &caller, Some(location)).await
 }
 

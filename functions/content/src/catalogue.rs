@@ -88,7 +88,7 @@ pub async fn show<D: Document>(
     let found = document::find_visible::<D>(&state.store, &reference, caller.as_ref()).await?;
     let private = caller.is_some();
     if found.moved {
-        return Ok(web::moved_permanently(&found.doc.path(), private));
+        return Ok(web::moved_permanently(&found.doc.url_path(), private));
     }
     let version = found.doc.lifecycle().version;
     let view = found

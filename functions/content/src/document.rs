@@ -124,7 +124,7 @@ pub trait Document:
     ) -> impl Future<Output = Result<Self::View, DbError>> + Send;
 
     /// Its URL path: `/courses/<slug>`.
-    fn path(&self) -> String {
+    fn url_path(&self) -> String {
         format!("/{}/{}", Self::KIND.collection(), self.slug())
     }
 }

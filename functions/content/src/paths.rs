@@ -168,7 +168,7 @@ impl Document for CareerPath {
             title: self.title.clone(),
             roles: self.roles.clone(),
             step_count: self.steps.len(),
-            url: site.join(&self.path()),
+            url: site.join(&self.url_path()),
             published_at: self
                 .lifecycle
                 .published_at
@@ -379,7 +379,7 @@ async fn create(
     };
     document::create(&state.store, &state.site, &path, Transaction::default()).await?;
     tracing::info!(path = %path.id, slug = %path.slug, "career path created");
-    let location = path.path();
+    let location = path.url_path();
     written(&state, path, &caller, Some(location)).await
 }
 

@@ -508,8 +508,8 @@ impl Store {
         }
     }
 
-    /// One page of the listing of `kind` in `facet`, newest first; only courses of `level`
-    /// when one is given.
+    /// One page of the listing of `kind` in `facet`, newest first, from `cursor`; only
+    /// courses of `level` when one is given.
     ///
     /// # Errors
     /// 400 for a cursor that is not one of this listing's; 503/500 when DynamoDB fails.
@@ -527,6 +527,24 @@ impl Store {
             partition: &[(GSI1_PK, &partition)],
         };
         let start = cursor.map(|c| decode_cursor(c, listing)).transpose()?;
+        let (items, last) = self.listing_page(kind, facet, level, limit, start).await?;
+        Ok(Page {
+            items,
+            next_cursor: encode_cursor(last.as_ref()),
+        })
+    }
+
+    /// One page of a listing from `start` (a `LastEvaluatedKey`): its cards, and where the
+    /// next page starts.
+    async fn listing_page<C: DeserializeOwned>(
+        &self,
+        kind: Kind,
+        facet: &Facet,
+        level: Option<Level>,
+        limit: Option<i32>,
+        start: Option<Item>,
+    ) -> Result<(Vec<C>, Option<Item>), DbError> {
+        let partition = keys::listing(kind, facet);
         let mut query = self
             .db
             .query()
@@ -546,9 +564,8 @@ impl Store {
                 .expression_attribute_names("#level", "level")
                 .expression_attribute_values(":level", s(level.as_str()));
         }
-        let output = query.send().await.map_err(DbError::from)?;
-        let next_cursor = encode_cursor(output.last_evaluated_key());
-        let items = output
+        let output = query.send().await?;
+        let cards = output
             .items
             .unwrap_or_default()
             .into_iter()
@@ -559,7 +576,23 @@ impl Store {
                 ))),
             })
             .collect::<Result<Vec<C>, DbError>>()?;
-        Ok(Page { items, next_cursor })
+        Ok((cards, output.last_evaluated_key))
+    }
+
+    /// The first `limit` cards of the listing of `kind` in `facet`, newest first.
+    ///
+    /// # Errors
+    /// When DynamoDB fails or a card is malformed.
+    pub async fn newest<C: DeserializeOwned>(
+        &self,
+        kind: Kind,
+        facet: &Facet,
+        limit: i32,
+    ) -> Result<Vec<C>, DbError> {
+        Ok(self
+            .listing_page(kind, facet, None, Some(limit), None)
+            .await?
+            .0)
     }
 
     /// Every card of the listing of `kind` in `facet`, newest first (the sitemap's pages).
@@ -570,16 +603,14 @@ impl Store {
         &self,
         kind: Kind,
         facet: &Facet,
-    ) -> Result<Vec<C>, ApiError> {
+    ) -> Result<Vec<C>, DbError> {
         let mut cards = Vec::new();
-        let mut cursor = None;
+        let mut start = None;
         loop {
-            let page: Page<C> = self
-                .list(kind, facet, None, None, cursor.as_deref())
-                .await?;
-            cards.extend(page.items);
-            match page.next_cursor {
-                Some(next) => cursor = Some(next),
+            let (page, last) = self.listing_page(kind, facet, None, None, start).await?;
+            cards.extend(page);
+            match last {
+                Some(last) => start = Some(last),
                 None => return Ok(cards),
             }
         }

@@ -9,6 +9,8 @@
 
 pub mod routes;
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use shared::catalog::{CourseId, LessonId, LessonOutline, ModuleId, ModuleOutline, Outline};
 use shared::dynamo::DbError;
@@ -50,6 +52,9 @@ pub struct Course {
     pub lifecycle: Lifecycle,
     pub seo: Seo,
     pub outline: Outline,
+    /// Slugs its lessons had before, and the lesson each belongs to: old lesson URLs redirect.
+    #[serde(default)]
+    pub former_lesson_slugs: BTreeMap<String, LessonId>,
 }
 
 /// A course in a listing.
@@ -137,6 +142,25 @@ impl Course {
                     .position(|l| Some(l.id) == id || l.slug == reference)
                     .map(|l| (m, l))
             })
+    }
+
+    /// The lesson that had the slug `reference` before it was renamed.
+    pub fn renamed_lesson(&self, reference: &str) -> Option<&LessonOutline> {
+        let id = self.former_lesson_slugs.get(reference)?;
+        self.outline.lesson(*id)
+    }
+
+    /// Records that the lesson `id` is now `slug` and no longer `former`.
+    pub fn rename_lesson(&mut self, id: LessonId, former: &str, slug: &Slug) {
+        if former != slug.as_str() {
+            self.former_lesson_slugs.insert(former.to_owned(), id);
+        }
+        self.former_lesson_slugs.remove(slug.as_str());
+    }
+
+    /// Forgets the former slugs of the lesson `id` (which is gone).
+    pub fn forget_lesson(&mut self, id: LessonId) {
+        self.former_lesson_slugs.retain(|_, lesson| *lesson != id);
     }
 
     /// Refuses `slug` for a lesson unless no other lesson of the course (than `except`) has it.
@@ -333,7 +357,7 @@ impl Document for Course {
             tags: self.tags.clone(),
             duration_minutes: self.duration_minutes(),
             lesson_count: self.outline.total_lessons(),
-            url: site.join(&self.path()),
+            url: site.join(&self.url_path()),
             image: self.seo.image.clone(),
             published_at: self
                 .lifecycle
@@ -380,7 +404,7 @@ impl Document for Course {
         site: &BaseUrl,
         _caller: Option<&AuthUser>,
     ) -> Result<CourseView, DbError> {
-        let canonical_url = self.seo.canonical(site, &self.path());
+        let canonical_url = self.seo.canonical(site, &self.url_path());
         let json_ld = seo::script_text(&self.json_ld(site, &canonical_url));
         Ok(CourseView {
             description_html: markdown::to_safe_html(self.description.as_str()),
@@ -439,6 +463,7 @@ mod tests {
             instructors: vec![],
             lifecycle: Lifecycle::new(OffsetDateTime::UNIX_EPOCH),
             seo: Seo::default(),
+            former_lesson_slugs: BTreeMap::new(),
             outline: Outline {
                 modules: vec![
                     ModuleOutline {

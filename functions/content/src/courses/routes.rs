@@ -1,6 +1,8 @@
 //! The course routes: creating and editing a course, its modules and lessons, and reading a
 //! lesson (gated by enrolment unless it is a preview).
 
+use std::collections::BTreeMap;
+
 use axum::Router;
 use axum::extract::State;
 use axum::http::HeaderMap;
@@ -20,7 +22,7 @@ use super::{
 };
 use crate::AppState;
 use crate::catalogue::{self, written};
-use crate::document::{self, Lifecycle, now};
+use crate::document::{self, Document, Lifecycle, now};
 use crate::fields::{
     self, Body, Description, Level, Minutes, Slug, Summary, Tags, Title, WebUrl, set,
 };
@@ -130,10 +132,11 @@ async fn create(
         lifecycle: Lifecycle::new(now()),
         seo: input.seo,
         outline: Outline::default(),
+        former_lesson_slugs: BTreeMap::new(),
     };
     document::create(&state.store, &state.site, &course, Transaction::default()).await?;
     tracing::info!(course = %course.id, slug = %course.slug, "course created");
-    let location = document::Document::path(&course);
+    let location = course.url_path();
     written(&state, course, &caller, Some(location)).await
 }
 
@@ -276,6 +279,9 @@ async fn delete_module(
                 .position(|m| m.id == module)
                 .ok_or(ApiError::NotFound)?;
             let removed = course.outline.modules.remove(at);
+            for lesson in &removed.lessons {
+                course.forget_lesson(lesson.id);
+            }
             Ok(removed
                 .lessons
                 .iter()
@@ -394,11 +400,7 @@ async fn add_lesson(
             "the lesson just added is not in the outline"
         ))
     })?;
-    let location = format!(
-        "{}/lessons/{}",
-        document::Document::path(&course),
-        view.slug
-    );
+    let location = format!("{}/lessons/{}", course.url_path(), view.slug);
     Ok(web::written(
         course.lifecycle.version,
         &view,
@@ -463,8 +465,8 @@ impl LessonView {
     }
 }
 
-/// `GET /courses/{course}/lessons/{lesson}` (each an id or a slug): the lesson's body. A
-/// preview is open to anyone who may see the course; any other lesson to the course's editors
+/// `GET /courses/{course}/lessons/{lesson}` (each an id or a slug; a slug the course or the
+/// lesson had before answers `301`): the lesson's body. A preview is open to anyone who may see the course; any other lesson to the course's editors
 /// and to learners enrolled in it (401 without a token, 403 without an enrolment).
 async fn show_lesson(
     State(state): State<AppState>,
@@ -477,10 +479,16 @@ async fn show_lesson(
     let private = caller.is_some();
     let course = found.doc;
     if found.moved {
-        let location = format!("{}/lessons/{lesson_ref}", document::Document::path(&course));
+        let location = format!("{}/lessons/{lesson_ref}", course.url_path());
         return Ok(web::moved_permanently(&location, private));
     }
-    let (m, l) = course.find_lesson(&lesson_ref).ok_or(ApiError::NotFound)?;
+    let Some((m, l)) = course.find_lesson(&lesson_ref) else {
+        let renamed = course
+            .renamed_lesson(&lesson_ref)
+            .ok_or(ApiError::NotFound)?;
+        let location = format!("{}/lessons/{}", course.url_path(), renamed.slug);
+        return Ok(web::moved_permanently(&location, private));
+    };
     let lesson = &course.outline.modules[m].lessons[l];
     let item = if needs_enrolment(&course, lesson, caller.as_ref()) {
         let learner = caller.as_ref().ok_or(ApiError::Unauthenticated)?;
@@ -555,6 +563,10 @@ async fn update_lesson(
     if let Some(slug) = &patch.slug {
         after.ensure_lesson_slug_free(slug, Some(lesson_id))?;
     }
+    if let Some(slug) = &patch.slug {
+        let former = after.outline.modules[m].lessons[l].slug.clone();
+        after.rename_lesson(lesson_id, &former, slug);
+    }
     let lesson = &mut after.outline.modules[m].lessons[l];
     set(&mut lesson.slug, patch.slug.map(String::from));
     set(&mut lesson.title, patch.title.map(String::from));
@@ -593,6 +605,7 @@ async fn delete_lesson(
         |course| {
             let (m, l) = course.find_lesson(&lesson_ref).ok_or(ApiError::NotFound)?;
             let removed = course.outline.modules[m].lessons.remove(l);
+            course.forget_lesson(removed.id);
             Ok(Transaction::default().delete(keys::lesson(course.id, removed.id)))
         },
     )

@@ -199,3 +199,27 @@ async fn a_renamed_article_and_path_redirect_too_and_a_draft_s_old_slug_stays_hi
         .await
         .assert_status(301);
 }
+
+#[tokio::test]
+async fn a_renamed_lesson_answers_its_old_url_with_301_to_the_new_one() {
+    let app = TestApp::spawn().await;
+    let owner = Caller::instructor();
+    let slug = unique_slug("course");
+    app.published_course(&owner, &slug, json!({})).await;
+    let old = format!("/courses/{slug}/lessons/{slug}-intro");
+    let version = etag(&app.get(&old).await);
+
+    app.patch(&owner, &old, &version, &json!({"slug": "welcome"}))
+        .await
+        .assert_status(200);
+
+    let moved = app.get(&old).await;
+    moved.assert_status(301);
+    assert_eq!(
+        moved.header("location"),
+        Some(format!("/courses/{slug}/lessons/welcome").as_str())
+    );
+    app.get(&format!("/courses/{slug}/lessons/welcome"))
+        .await
+        .assert_status(200);
+}
