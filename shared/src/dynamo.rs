@@ -190,6 +190,8 @@ const UNAVAILABLE_CODES: &[&str] = &[
     "RequestLimitExceeded",
     "InternalServerError",
     "ServiceUnavailable",
+    // A single-item write that met an item in the middle of a transaction: transient.
+    "TransactionConflictException",
 ];
 
 /// Codes of a cancelled transaction's items that mean "try again", not "your data is wrong".

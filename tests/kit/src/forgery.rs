@@ -92,13 +92,14 @@ pub fn forged_tokens(user: UserId, role: Role) -> Vec<(&'static str, String)> {
     )
     .expect("HMAC signing works");
 
-    // A genuine token whose payload was edited to claim admin, signature kept.
-    let edited = format!(
-        "{}.{}.{}",
-        parts[0],
-        b64(&with(claims.clone(), "role", json!("admin"))),
-        parts[2]
+    // A genuine token whose payload was edited to impersonate another account as an admin,
+    // signature kept.
+    let impersonation = with(
+        with(claims.clone(), "sub", json!(UserId::new())),
+        "role",
+        json!("admin"),
     );
+    let edited = format!("{}.{}.{}", parts[0], b64(&impersonation), parts[2]);
 
     // Signed by a key the verifier does not know, under an unknown kid, announcing it in `jwk`
     // and `jku` headers (which must be ignored).

@@ -6,12 +6,9 @@
 //! outline is putting the item again. Counters are checked against a recount of the items
 //! themselves, read back with a (test-only) `Scan`.
 
-pub mod serial;
-
 use std::collections::HashMap;
-use std::sync::Arc;
 
-use hyper::Method;
+use axum::http::Method;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde::Serialize;
@@ -23,8 +20,6 @@ use shared::catalog::{
 use shared::config::Env;
 use shared::identity::{Role, UserId};
 use testkit::{Tables, TestResponse, TestRouter};
-
-use crate::serial::SerialEmulator;
 
 /// Someone calling the API with an access token.
 #[derive(Debug, Clone)]
@@ -167,8 +162,6 @@ pub struct TestApp {
     pub router: TestRouter,
     pub tables: Tables,
     pub db: aws_sdk_dynamodb::Client,
-    /// The proxy the function talks through, for tests of racing requests.
-    serial: Option<Arc<SerialEmulator>>,
 }
 
 impl TestApp {
@@ -177,21 +170,16 @@ impl TestApp {
         Self::spawn_with(|env| env).await
     }
 
-    /// The function on fresh tables, for tests of racing requests: it reaches the emulator
-    /// through a [`SerialEmulator`], which makes each DynamoDB request atomic as DynamoDB does
-    /// (see there why moto needs it). The emulator then queues the racing requests, so each
-    /// gets more time than the production budget.
+    /// The function on fresh tables, for tests of racing requests. The emulator takes one
+    /// request at a time (`infra/local/dynamodb-emulator`: that is what makes each request
+    /// atomic, as in DynamoDB), so racing requests queue there and each gets more time than
+    /// the production budget.
     pub async fn spawn_for_races() -> Self {
-        let serial = SerialEmulator::start().await;
-        let endpoint = serial.endpoint().to_owned();
-        let mut app = Self::spawn_with(|env| {
-            env.with("DYNAMODB_ENDPOINT", endpoint)
-                .with("DYNAMODB_ATTEMPT_TIMEOUT_MS", "20000")
+        Self::spawn_with(|env| {
+            env.with("DYNAMODB_ATTEMPT_TIMEOUT_MS", "20000")
                 .with("DYNAMODB_OPERATION_TIMEOUT_MS", "60000")
         })
-        .await;
-        app.serial = Some(Arc::new(serial));
-        app
+        .await
     }
 
     /// The function on fresh tables, its test environment changed by `adjust` first.
@@ -214,7 +202,6 @@ impl TestApp {
             router: TestRouter::new(progress::app(state)),
             tables,
             db,
-            serial: None,
         }
     }
 

@@ -2,9 +2,9 @@
 //! racing final completions still gets exactly one certificate.
 //!
 //! The requests are real ones through the router, run in parallel tasks on a multi-threaded
-//! runtime, so the function's reads and writes interleave. The function reaches the emulator
-//! through `SerialEmulator`, which makes each DynamoDB request atomic as DynamoDB does (moto
-//! alone does not; see `progress_tests::serial`).
+//! runtime, so the function's reads and writes interleave; each single DynamoDB request is
+//! atomic, as in DynamoDB (the emulator takes one request at a time:
+//! `infra/local/dynamodb-emulator`).
 
 use progress_tests::{Caller, Course, TestApp};
 use testkit::TestResponse;
