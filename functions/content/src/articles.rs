@@ -442,9 +442,8 @@ async fn update(
         None => None,
     };
     let site = state.site.clone();
-    let article = document::edit::<Article>(
-        &state.store,
-        &state.site,
+    catalogue::edit::<Article>(
+        &state,
         &caller,
         &reference,
         &precondition,
@@ -471,6 +470,5 @@ async fn update(
             Ok(Transaction::default())
         },
     )
-    .await?;
-    written(&state, article, &caller, None).await
+    .await
 }

@@ -16,6 +16,7 @@ use crate::document::{self, Document};
 use crate::fields::{Level, Tag};
 use crate::keys::{Facet, Kind};
 use crate::seo::{self, SitemapEntry};
+use crate::store::Transaction;
 use crate::web::{self, Precondition};
 
 /// A listing page's size when the client does not ask, and the most it may ask for.
@@ -156,6 +157,32 @@ async fn move_to<D: Document>(
     )
     .await?;
     written(&state, doc, &caller, None).await
+}
+
+/// Applies `change` to the thing `reference` names, as [`document::edit`] does, and answers
+/// with its page.
+///
+/// # Errors
+/// As [`document::edit`].
+pub async fn edit<D: Document>(
+    state: &AppState,
+    caller: &AuthUser,
+    reference: &str,
+    precondition: &Precondition,
+    required: bool,
+    change: impl FnOnce(&mut D) -> Result<Transaction, ApiError>,
+) -> Result<Response, ApiError> {
+    let doc = document::edit::<D>(
+        &state.store,
+        &state.site,
+        caller,
+        reference,
+        precondition,
+        required,
+        change,
+    )
+    .await?;
+    written(state, doc, caller, None).await
 }
 
 /// The response to a write of `doc`: its page with the new `ETag`; `201` with `Location` when

@@ -409,22 +409,13 @@ async fn update(
         Some(inputs) => Some(steps(&state.store, inputs).await?),
         None => None,
     };
-    let path = document::edit::<CareerPath>(
-        &state.store,
-        &state.site,
-        &caller,
-        &reference,
-        &precondition,
-        true,
-        |path| {
-            set(&mut path.slug, patch.slug);
-            set(&mut path.title, patch.title);
-            set(&mut path.description, patch.description);
-            set(&mut path.steps, new_steps);
-            set(&mut path.roles, patch.roles);
-            Ok(Transaction::default())
-        },
-    )
-    .await?;
-    written(&state, path, &caller, None).await
+    catalogue::edit::<CareerPath>(&state, &caller, &reference, &precondition, true, |path| {
+        set(&mut path.slug, patch.slug);
+        set(&mut path.title, patch.title);
+        set(&mut path.description, patch.description);
+        set(&mut path.steps, new_steps);
+        set(&mut path.roles, patch.roles);
+        Ok(Transaction::default())
+    })
+    .await
 }

@@ -416,7 +416,7 @@ impl Store {
         ];
         writes.extend(self.listing_changes(None, doc, site)?);
         writes.extend(self.also_writes(also)?);
-        self.transact(writes).await.map_err(|e| {
+        let result = self.transact(writes).await.map_err(|e| {
             if e.failed_condition_at(1) {
                 WriteError::SlugTaken
             } else if e.failed_condition_at(0) {
@@ -424,7 +424,8 @@ impl Store {
             } else {
                 WriteError::Db(e)
             }
-        })
+        });
+        self.unless_landed(doc, result).await
     }
 
     /// Replaces `before` with `after` if the stored version is still `before`'s, with the
@@ -450,7 +451,7 @@ impl Store {
         writes.extend(self.also_writes(also)?);
         if writes.is_empty() {
             // One item: a conditional put is half the cost of a transaction.
-            return match self
+            let result = match self
                 .db
                 .put_item()
                 .table_name(self.table.as_str())
@@ -466,9 +467,10 @@ impl Store {
                 Err(DbError::ConditionFailed) => Err(WriteError::Stale),
                 Err(e) => Err(WriteError::Db(e)),
             };
+            return self.unless_landed(after, result).await;
         }
         writes.insert(0, TransactWriteItem::builder().put(put).build());
-        self.transact(writes).await.map_err(|e| {
+        let result = self.transact(writes).await.map_err(|e| {
             if e.failed_condition_at(0) {
                 WriteError::Stale
             } else if renamed && e.failed_condition_at(1) {
@@ -476,7 +478,32 @@ impl Store {
             } else {
                 WriteError::Db(e)
             }
-        })
+        });
+        self.unless_landed(after, result).await
+    }
+
+    /// A write refused as stale may be the SDK's retry of an attempt that did succeed but
+    /// answered too late (a `PutItem` has no idempotency token): then the stored item is
+    /// exactly the one written, which no other writer could have produced (it carries this
+    /// write's version and time). One read tells the two apart, on this failure path only.
+    async fn unless_landed<D: Document>(
+        &self,
+        written: &D,
+        result: Result<(), WriteError>,
+    ) -> Result<(), WriteError> {
+        match result {
+            Err(WriteError::Stale)
+                if self.get::<D>(written.id()).await?.as_ref() == Some(written) =>
+            {
+                tracing::info!(
+                    kind = D::KIND.as_str(),
+                    id = %written.id(),
+                    "a retried write found its first attempt stored"
+                );
+                Ok(())
+            }
+            other => other,
+        }
     }
 
     /// Runs one transaction, retrying (with the same items) when DynamoDB cancelled it only

@@ -191,10 +191,7 @@ impl TestApp {
         collection: &str,
         reference: &str,
     ) -> TestResponse {
-        self.api
-            .post(&format!("/{collection}/{reference}/publish"))
-            .bearer(&caller.token)
-            .send()
+        self.transition(caller, collection, reference, "publish")
             .await
     }
 
@@ -205,8 +202,19 @@ impl TestApp {
         collection: &str,
         reference: &str,
     ) -> TestResponse {
+        self.transition(caller, collection, reference, "archive")
+            .await
+    }
+
+    async fn transition(
+        &self,
+        caller: &Caller,
+        collection: &str,
+        reference: &str,
+        action: &str,
+    ) -> TestResponse {
         self.api
-            .post(&format!("/{collection}/{reference}/archive"))
+            .post(&format!("/{collection}/{reference}/{action}"))
             .bearer(&caller.token)
             .send()
             .await

@@ -163,29 +163,20 @@ async fn update(
     precondition: Precondition,
     Json(patch): Json<CoursePatch>,
 ) -> Result<Response, ApiError> {
-    let course = document::edit::<Course>(
-        &state.store,
-        &state.site,
-        &caller,
-        &reference,
-        &precondition,
-        true,
-        |course| {
-            if let Some(wanted) = patch.instructors {
-                course.instructors = chosen_instructors(&caller, wanted)?;
-            }
-            set(&mut course.slug, patch.slug);
-            set(&mut course.title, patch.title);
-            set(&mut course.summary, patch.summary);
-            set(&mut course.description, patch.description);
-            set(&mut course.level, patch.level);
-            set(&mut course.tags, patch.tags);
-            set(&mut course.seo, patch.seo);
-            Ok(Transaction::default())
-        },
-    )
-    .await?;
-    written(&state, course, &caller, None).await
+    catalogue::edit::<Course>(&state, &caller, &reference, &precondition, true, |course| {
+        if let Some(wanted) = patch.instructors {
+            course.instructors = chosen_instructors(&caller, wanted)?;
+        }
+        set(&mut course.slug, patch.slug);
+        set(&mut course.title, patch.title);
+        set(&mut course.summary, patch.summary);
+        set(&mut course.description, patch.description);
+        set(&mut course.level, patch.level);
+        set(&mut course.tags, patch.tags);
+        set(&mut course.seo, patch.seo);
+        Ok(Transaction::default())
+    })
+    .await
 }
 
 /// The body of `POST /courses/{course}/modules` and `PATCH .../modules/{module}`.
@@ -240,20 +231,11 @@ async fn rename_module(
     precondition: Precondition,
     Json(input): Json<ModuleInput>,
 ) -> Result<Response, ApiError> {
-    let course = document::edit::<Course>(
-        &state.store,
-        &state.site,
-        &caller,
-        &reference,
-        &precondition,
-        true,
-        |course| {
-            course.module_mut(module)?.title = input.title.to_string();
-            Ok(Transaction::default())
-        },
-    )
-    .await?;
-    written(&state, course, &caller, None).await
+    catalogue::edit::<Course>(&state, &caller, &reference, &precondition, true, |course| {
+        course.module_mut(module)?.title = input.title.to_string();
+        Ok(Transaction::default())
+    })
+    .await
 }
 
 /// `DELETE /courses/{course}/modules/{module}` with `If-Match`: removes a module and its
@@ -264,34 +246,25 @@ async fn delete_module(
     Path((reference, module)): Path<(String, ModuleId)>,
     precondition: Precondition,
 ) -> Result<Response, ApiError> {
-    let course = document::edit::<Course>(
-        &state.store,
-        &state.site,
-        &caller,
-        &reference,
-        &precondition,
-        true,
-        |course| {
-            let at = course
-                .outline
-                .modules
-                .iter()
-                .position(|m| m.id == module)
-                .ok_or(ApiError::NotFound)?;
-            let removed = course.outline.modules.remove(at);
-            for lesson in &removed.lessons {
-                course.forget_lesson(lesson.id);
-            }
-            Ok(removed
-                .lessons
-                .iter()
-                .fold(Transaction::default(), |also, lesson| {
-                    also.delete(keys::lesson(course.id, lesson.id))
-                }))
-        },
-    )
-    .await?;
-    written(&state, course, &caller, None).await
+    catalogue::edit::<Course>(&state, &caller, &reference, &precondition, true, |course| {
+        let at = course
+            .outline
+            .modules
+            .iter()
+            .position(|m| m.id == module)
+            .ok_or(ApiError::NotFound)?;
+        let removed = course.outline.modules.remove(at);
+        for lesson in &removed.lessons {
+            course.forget_lesson(lesson.id);
+        }
+        Ok(removed
+            .lessons
+            .iter()
+            .fold(Transaction::default(), |also, lesson| {
+                also.delete(keys::lesson(course.id, lesson.id))
+            }))
+    })
+    .await
 }
 
 /// `PUT /courses/{course}/outline` with `If-Match`: the modules and lessons in a new order.
@@ -308,20 +281,11 @@ async fn reorder(
     precondition: Precondition,
     Json(order): Json<OutlineOrder>,
 ) -> Result<Response, ApiError> {
-    let course = document::edit::<Course>(
-        &state.store,
-        &state.site,
-        &caller,
-        &reference,
-        &precondition,
-        true,
-        |course| {
-            course.reorder(order.modules)?;
-            Ok(Transaction::default())
-        },
-    )
-    .await?;
-    written(&state, course, &caller, None).await
+    catalogue::edit::<Course>(&state, &caller, &reference, &precondition, true, |course| {
+        course.reorder(order.modules)?;
+        Ok(Transaction::default())
+    })
+    .await
 }
 
 /// The body of `POST /courses/{course}/modules/{module}/lessons`.
@@ -595,9 +559,8 @@ async fn delete_lesson(
     Path((course_ref, lesson_ref)): Path<(String, String)>,
     precondition: Precondition,
 ) -> Result<Response, ApiError> {
-    let course = document::edit::<Course>(
-        &state.store,
-        &state.site,
+    catalogue::edit::<Course>(
+        &state,
         &caller,
         &course_ref,
         &precondition,
@@ -609,6 +572,5 @@ async fn delete_lesson(
             Ok(Transaction::default().delete(keys::lesson(course.id, removed.id)))
         },
     )
-    .await?;
-    written(&state, course, &caller, None).await
+    .await
 }
