@@ -53,7 +53,9 @@ fn facet(kind: Kind, query: &ListingQuery) -> Result<(Facet, Option<Level>), Api
     }
 }
 
-/// `GET /courses`, `/articles`, `/paths`: one page of what is published, newest first.
+/// `GET /courses`, `/articles`, `/paths`: one page of what is published, newest first. Courses
+/// by tag *and* level read the tag's listing and keep that level, so such a page may hold fewer
+/// than `limit` courses while `next_cursor` says there is more.
 ///
 /// # Errors
 /// 400 for a foreign cursor or an unsupported filter; 422 for `limit=0`.
