@@ -521,7 +521,6 @@ fn dynamodb_actions_called(function: &str) -> BTreeSet<String> {
 fn each_role_grants_exactly_the_dynamodb_actions_its_function_calls() {
     let template = Template::load();
     for function in FUNCTIONS {
-        let own = format!("{}Table", stem(function));
         let (role, grants) = template.grants(function);
         // The scan below cannot tell which table a call names, so compare the calls with the
         // actions granted on the own table and the read-only cross reads together.
