@@ -2,6 +2,7 @@
 
 mod bodies;
 mod faults;
+mod journey;
 mod routing;
 mod template;
 mod tokens;
