@@ -9,7 +9,7 @@ use aws_config::{BehaviorVersion, SdkConfig};
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
 use aws_smithy_types::retry::RetryConfig;
 use aws_smithy_types::timeout::TimeoutConfig;
 use serde::Serialize;
@@ -250,6 +250,61 @@ where
         return DbError::TransactionCanceled { reasons };
     }
     DbError::from(err)
+}
+
+/// How many times, in all, a write is tried when concurrent transactions got in its way.
+pub const CONFLICT_ATTEMPTS: u32 = 6;
+
+/// Waits before the next attempt of a write that met a conflict: a random time below
+/// 20 ms · 2^`attempt` ("full jitter"), so racing writers spread out instead of colliding again.
+pub async fn conflict_back_off(attempt: u32) {
+    let ceiling = 20_000u64 << attempt.min(6);
+    let mut random = [0u8; 8];
+    let micros = match aws_lc_rs::rand::fill(&mut random) {
+        Ok(()) => u64::from_le_bytes(random) % ceiling,
+        Err(_) => ceiling / 2,
+    };
+    tokio::time::sleep(Duration::from_micros(micros)).await;
+}
+
+/// Runs a `TransactWriteItems`, trying it again (up to [`CONFLICT_ATTEMPTS`] in all, with
+/// [`conflict_back_off`]) while it is cancelled because a concurrent transaction touched the same
+/// items. DynamoDB cancels such transactions instead of queueing them; retried, the write meets
+/// the other's outcome in its own conditions, so contention ends in the right domain answer (a
+/// taken email, a spent token, a counted completion) rather than a 503.
+///
+/// # Errors
+/// As [`transaction_error`]: per-item cancellation reasons, or `Unavailable` when conflicts
+/// outlast the attempts.
+pub async fn transact(db: &Client, items: Vec<TransactWriteItem>) -> Result<(), DbError> {
+    let mut attempt = 1;
+    loop {
+        let result = db
+            .transact_write_items()
+            .set_transact_items(Some(items.clone()))
+            .send()
+            .await;
+        match result {
+            Ok(_) => return Ok(()),
+            Err(err) if attempt < CONFLICT_ATTEMPTS && cancelled_by_conflict(&err) => {
+                tracing::debug!(attempt, "transaction conflict; trying again");
+                conflict_back_off(attempt).await;
+                attempt += 1;
+            }
+            Err(err) => return Err(transaction_error(err)),
+        }
+    }
+}
+
+fn cancelled_by_conflict<R>(err: &SdkError<TransactWriteItemsError, R>) -> bool {
+    matches!(
+        err.as_service_error(),
+        Some(TransactWriteItemsError::TransactionCanceledException(cancelled))
+            if cancelled
+                .cancellation_reasons()
+                .iter()
+                .any(|reason| reason.code() == Some("TransactionConflict"))
+    )
 }
 
 impl From<DbError> for ApiError {

@@ -4,19 +4,16 @@
 //! followed by a write that trusts it.
 
 use std::collections::HashMap;
-use std::time::Duration;
 
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
     AttributeValue, Delete, Put, ReturnValue, TransactWriteItem, Update,
 };
 use serde::{Deserialize, Serialize};
 use shared::config::TableName;
 use shared::dynamo::{
-    DbError, EXPIRES_AT, GSI1, GSI1_PK, GSI1_SK, Item, Key, PK, SK, from_item, from_items, to_item,
-    transaction_error,
+    CONFLICT_ATTEMPTS, DbError, EXPIRES_AT, GSI1, GSI1_PK, GSI1_SK, Item, Key, PK, SK, from_item,
+    from_items, to_item,
 };
 use shared::identity::{Role, UserId};
 use shared::page::{Listing, Page, decode_cursor, encode_cursor};
@@ -29,9 +26,6 @@ use crate::secret::TokenHash;
 use crate::session::SessionId;
 use crate::throttle::{LoginFailures, ResetRequests};
 use crate::user::{Account, DisplayName};
-
-/// How often a transaction cancelled only by conflicting concurrent transactions is tried.
-const TRANSACTION_ATTEMPTS: u32 = 3;
 
 /// The auth table.
 #[derive(Debug, Clone)]
@@ -398,29 +392,8 @@ impl Store {
         Ok(TransactWriteItem::builder().update(update).build())
     }
 
-    /// Runs a transaction, trying again (a few times, briefly) when it was cancelled only
-    /// because a concurrent transaction touched the same items: the retry then meets the other
-    /// transaction's outcome in its conditions, so contention becomes the right domain answer
-    /// (a taken email, a spent token) rather than a 503.
     async fn transact(&self, items: Vec<TransactWriteItem>) -> Result<(), DbError> {
-        let mut attempt = 1;
-        loop {
-            let result = self
-                .db
-                .transact_write_items()
-                .set_transact_items(Some(items.clone()))
-                .send()
-                .await;
-            match result {
-                Ok(_) => return Ok(()),
-                Err(err) if attempt < TRANSACTION_ATTEMPTS && only_conflicts(&err) => {
-                    tracing::debug!(attempt, "transaction conflict; trying again");
-                    tokio::time::sleep(Duration::from_millis(15 * u64::from(attempt))).await;
-                    attempt += 1;
-                }
-                Err(err) => return Err(transaction_error(err)),
-            }
-        }
+        shared::dynamo::transact(&self.db, items).await
     }
 
     async fn get(&self, key: Key) -> Result<Option<Item>, DbError> {
@@ -570,7 +543,7 @@ impl Store {
     ) -> Result<Account, AccountChangeError> {
         // A concurrent change of the same account makes the condition on its role and status
         // fail; read it again and decide again.
-        for _ in 0..TRANSACTION_ATTEMPTS {
+        for _ in 0..CONFLICT_ATTEMPTS {
             let Some(current) = self.user(id).await? else {
                 return Err(AccountChangeError::NotFound);
             };
@@ -1230,21 +1203,4 @@ impl Store {
         )?;
         Ok(TransactWriteItem::builder().delete(delete).build())
     }
-}
-
-/// Whether a transaction was cancelled only by conflicts with concurrent transactions.
-fn only_conflicts<R>(err: &SdkError<TransactWriteItemsError, R>) -> bool {
-    let SdkError::ServiceError(service) = err else {
-        return false;
-    };
-    let TransactWriteItemsError::TransactionCanceledException(cancelled) = service.err() else {
-        return false;
-    };
-    let mut codes = cancelled
-        .cancellation_reasons()
-        .iter()
-        .filter_map(|reason| reason.code())
-        .filter(|code| *code != "None")
-        .peekable();
-    codes.peek().is_some() && codes.all(|code| code == "TransactionConflict")
 }

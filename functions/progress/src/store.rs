@@ -5,22 +5,20 @@
 //! such transaction is conditioned on the enrolment being in the state the write was planned
 //! on; so a repeated or racing request cannot move a counter twice, and a condition that no
 //! longer holds comes back as [`WriteError::Stale`] for the caller to read again and re-plan.
-//! Transactions cancelled by a conflicting transaction (DynamoDB does this under contention)
-//! are retried here, a few times, with jittered back-off.
+//! Writes cancelled by a conflicting transaction (DynamoDB does this under contention) are
+//! retried, a few times, with jittered back-off (`shared::dynamo::transact`).
 
 use std::collections::HashMap;
-use std::time::Duration;
 
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValue, TransactWriteItem, Update};
 use serde::Deserialize;
 use shared::catalog::{CourseId, LessonId};
 use shared::config::TableName;
 use shared::dynamo::{
-    DbError, ENTITY, GSI1, GSI1_PK, GSI1_SK, Item, Key, PK, SK, from_item, from_items, to_item,
-    transaction_error,
+    CONFLICT_ATTEMPTS, DbError, ENTITY, GSI1, GSI1_PK, GSI1_SK, Item, Key, PK, SK,
+    conflict_back_off, from_item, from_items, to_item,
 };
 use shared::enrollment::EnrollmentStatus;
 use shared::identity::UserId;
@@ -31,11 +29,6 @@ use time::format_description::well_known::Rfc3339;
 use crate::certificate::{Certificate, CertificateId};
 use crate::enrollment::{Enrollment, Position};
 use crate::keys::{self, GSI2, GSI2_PK, GSI2_SK, entity};
-
-/// Attempts of a write that a conflicting transaction cancelled, before giving up (503).
-const CONFLICT_ATTEMPTS: u32 = 6;
-/// The first back-off after a conflict; it doubles with every attempt, with full jitter.
-const CONFLICT_BACKOFF: Duration = Duration::from_millis(20);
 
 /// Why a write did not happen.
 #[derive(Debug, thiserror::Error)]
@@ -234,30 +227,6 @@ fn with_keys(mut item: Item, key: &Key, kind: &str, indexes: &[(&str, String)]) 
     item
 }
 
-/// Whether a cancelled transaction was cancelled because another transaction touched the same
-/// items at the same time: worth retrying as it is.
-fn cancelled_by_conflict<R>(err: &SdkError<TransactWriteItemsError, R>) -> bool {
-    match err.as_service_error() {
-        Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) => cancelled
-            .cancellation_reasons()
-            .iter()
-            .any(|reason| reason.code() == Some("TransactionConflict")),
-        _ => false,
-    }
-}
-
-/// Sleeps a random time in `[0, CONFLICT_BACKOFF * 2^attempt)` ("full jitter"), so racing
-/// writers spread out instead of colliding again.
-async fn back_off(attempt: u32) {
-    let ceiling = CONFLICT_BACKOFF.as_micros() as u64 * (1 << attempt.min(6));
-    let mut random = [0u8; 8];
-    let jitter = match aws_lc_rs::rand::fill(&mut random) {
-        Ok(()) => u64::from_le_bytes(random) % ceiling.max(1),
-        Err(_) => ceiling / 2,
-    };
-    tokio::time::sleep(Duration::from_micros(jitter)).await;
-}
-
 /// The counters' item, as stored.
 #[derive(Debug, Deserialize)]
 struct CountersItem {
@@ -278,32 +247,18 @@ impl ProgressStore {
         Self { db, table }
     }
 
-    /// Runs a transaction, retrying it when a conflicting transaction cancelled it.
+    /// Runs a transaction (retried while concurrent transactions get in its way); a failed
+    /// condition means the plan was made on a state that has changed since.
     async fn transact(&self, items: Vec<TransactWriteItem>) -> Result<(), WriteError> {
-        let mut attempt = 0;
-        loop {
-            let result = self
-                .db
-                .transact_write_items()
-                .set_transact_items(Some(items.clone()))
-                .send()
-                .await;
-            let Err(err) = result else {
-                return Ok(());
-            };
-            attempt += 1;
-            if cancelled_by_conflict(&err) && attempt < CONFLICT_ATTEMPTS {
-                tracing::debug!(attempt, "transaction conflict; retrying");
-                back_off(attempt).await;
-                continue;
-            }
-            let err = transaction_error(err);
-            return Err(if err.failed_any_condition() {
-                WriteError::Stale
-            } else {
-                WriteError::Db(err)
-            });
-        }
+        shared::dynamo::transact(&self.db, items)
+            .await
+            .map_err(|err| {
+                if err.failed_any_condition() {
+                    WriteError::Stale
+                } else {
+                    WriteError::Db(err)
+                }
+            })
     }
 
     /// A learner's enrolment in a course (strongly consistent: it is read to plan a write).
@@ -563,7 +518,7 @@ impl ProgressStore {
             // A single write that meets an ongoing transaction on the same item is refused
             // with this code; it is safe to repeat.
             if err.code() == Some("TransactionConflictException") && attempt < CONFLICT_ATTEMPTS {
-                back_off(attempt).await;
+                conflict_back_off(attempt).await;
                 continue;
             }
             return Err(match DbError::from(err) {
