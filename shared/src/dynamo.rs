@@ -252,6 +252,9 @@ where
     DbError::from(err)
 }
 
+/// DynamoDB's limit on the items of one transaction.
+pub const MAX_TRANSACTION_ITEMS: usize = 100;
+
 /// How many times, in all, a write is tried when concurrent transactions got in its way.
 pub const CONFLICT_ATTEMPTS: u32 = 6;
 
@@ -277,6 +280,12 @@ pub async fn conflict_back_off(attempt: u32) {
 /// As [`transaction_error`]: per-item cancellation reasons, or `Unavailable` when conflicts
 /// outlast the attempts.
 pub async fn transact(db: &Client, items: Vec<TransactWriteItem>) -> Result<(), DbError> {
+    if items.len() > MAX_TRANSACTION_ITEMS {
+        return Err(DbError::Other(anyhow::anyhow!(
+            "a transaction of {} items is over DynamoDB's limit of {MAX_TRANSACTION_ITEMS}",
+            items.len()
+        )));
+    }
     let mut attempt = 1;
     loop {
         let result = db

@@ -10,8 +10,6 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
     AttributeValue, Delete, KeysAndAttributes, Put, TransactWriteItem, Update,
 };
@@ -22,7 +20,6 @@ use shared::catalog::{CourseId, LessonId};
 use shared::config::TableName;
 use shared::dynamo::{
     DbError, ENTITY, GSI1, GSI1_PK, GSI1_SK, Item, Key, PK, SK, from_item, to_item,
-    transaction_error,
 };
 use shared::enrollment::{EnrollmentSummary, enrollment_key};
 use shared::identity::UserId;
@@ -33,8 +30,6 @@ use crate::document::Document;
 use crate::fields::{Level, Slug, Tag};
 use crate::keys::{self, Facet, Kind};
 
-/// DynamoDB's limit on the items of one transaction.
-const MAX_TRANSACTION_ITEMS: usize = 100;
 /// DynamoDB's limit on the keys of one `BatchGetItem`.
 const MAX_BATCH_KEYS: usize = 100;
 
@@ -506,33 +501,8 @@ impl Store {
         }
     }
 
-    /// Runs one transaction, retrying (with the same items) when DynamoDB cancelled it only
-    /// because another transaction held one of its items: nothing was written then, and the
-    /// retry meets the conditions afresh.
     async fn transact(&self, writes: Vec<TransactWriteItem>) -> Result<(), DbError> {
-        if writes.len() > MAX_TRANSACTION_ITEMS {
-            return Err(DbError::Other(anyhow::anyhow!(
-                "a transaction of {} items is over DynamoDB's limit",
-                writes.len()
-            )));
-        }
-        let mut attempt = 0;
-        loop {
-            let result = self
-                .db
-                .transact_write_items()
-                .set_transact_items(Some(writes.clone()))
-                .send()
-                .await;
-            match result {
-                Ok(_) => return Ok(()),
-                Err(err) if attempt < 3 && only_conflicts(&err) => {
-                    attempt += 1;
-                    tokio::time::sleep(Duration::from_millis(20 * attempt)).await;
-                }
-                Err(err) => return Err(transaction_error(err)),
-            }
-        }
+        shared::dynamo::transact(&self.db, writes).await
     }
 
     /// One page of the listing of `kind` in `facet`, newest first, from `cursor`; only
@@ -869,20 +839,4 @@ impl Store {
             None => false,
         })
     }
-}
-
-/// Whether a transaction was cancelled only because other transactions held its items.
-fn only_conflicts<R>(err: &SdkError<TransactWriteItemsError, R>) -> bool {
-    let Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) =
-        err.as_service_error()
-    else {
-        return false;
-    };
-    let codes: Vec<&str> = cancelled
-        .cancellation_reasons()
-        .iter()
-        .filter_map(|r| r.code())
-        .filter(|c| *c != "None")
-        .collect();
-    !codes.is_empty() && codes.iter().all(|c| *c == "TransactionConflict")
 }
