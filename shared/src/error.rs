@@ -175,9 +175,12 @@ impl ApiError {
                 1 => "One field is invalid.".into(),
                 n => format!("{n} fields are invalid."),
             }),
-            Self::RateLimited { retry_after } | Self::Unavailable { retry_after, .. } => Some(
-                format!("Try again in {} seconds.", retry_seconds(*retry_after)),
-            ),
+            Self::RateLimited { retry_after } | Self::Unavailable { retry_after, .. } => {
+                Some(match retry_seconds(*retry_after) {
+                    1 => "Try again in a second.".to_owned(),
+                    n => format!("Try again in {n} seconds."),
+                })
+            }
             Self::Forbidden | Self::NotFound | Self::MethodNotAllowed | Self::Unexpected(_) => None,
         }
     }
