@@ -3,6 +3,7 @@
 mod bodies;
 mod faults;
 mod journey;
+mod openapi;
 mod routing;
 mod template;
 mod tokens;
