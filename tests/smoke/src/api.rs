@@ -1,0 +1,201 @@
+//! The API's answers as a client reads them: only the fields the journeys look at, under the
+//! names the API gives them (see `functions/*/src` for the full shapes).
+
+use serde::Deserialize;
+
+/// `{items, next_cursor}`: one page of a listing.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+// ----- auth ---------------------------------------------------------------------------------
+
+/// An account (`POST /auth/register`, `GET /auth/me`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Account {
+    pub id: String,
+    pub email: String,
+    pub role: String,
+    pub email_verified: bool,
+}
+
+/// What a login or a refresh answers.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Tokens {
+    pub access_token: String,
+    pub token_type: String,
+    pub expires_in: u64,
+    pub refresh_token: String,
+}
+
+/// The claims of an access token this suite checks.
+#[derive(Debug, Clone, Deserialize)]
+pub struct AccessClaims {
+    pub sub: String,
+    pub role: String,
+    pub name: String,
+    pub token_use: String,
+}
+
+// ----- content ------------------------------------------------------------------------------
+
+/// A course in `GET /courses`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct CourseCard {
+    pub id: String,
+    pub slug: String,
+    pub tags: Vec<String>,
+    /// The course's public URL (on the school's site).
+    pub url: String,
+}
+
+/// A course's page, `GET /courses/{course}`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Course {
+    pub id: String,
+    pub slug: String,
+    pub title: String,
+    pub status: String,
+    pub outline: Outline,
+    pub lesson_count: usize,
+    pub canonical_url: String,
+    pub json_ld: String,
+}
+
+/// A course's modules, in order.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Outline {
+    pub modules: Vec<Module>,
+}
+
+impl Outline {
+    /// Every lesson, in the order a learner takes them.
+    pub fn lessons(&self) -> impl Iterator<Item = &LessonOutline> {
+        self.modules.iter().flat_map(|m| m.lessons.iter())
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Module {
+    pub lessons: Vec<LessonOutline>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct LessonOutline {
+    pub id: String,
+    pub slug: String,
+    pub preview: bool,
+}
+
+/// A lesson's page, `GET /courses/{course}/lessons/{lesson}`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Lesson {
+    pub id: String,
+    pub preview: bool,
+    pub body_html: String,
+    pub course: CourseRef,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct CourseRef {
+    pub id: String,
+}
+
+/// An article in `GET /articles`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ArticleCard {
+    pub slug: String,
+    pub url: String,
+}
+
+/// An article's page, `GET /articles/{article}`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Article {
+    pub slug: String,
+    pub title: String,
+    pub body_html: String,
+    pub canonical_url: String,
+    pub json_ld: String,
+}
+
+/// `GET /tags`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Tags {
+    pub items: Vec<TagCount>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct TagCount {
+    pub tag: String,
+    pub courses: u64,
+    pub articles: u64,
+}
+
+/// A career path in `GET /paths`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct PathCard {
+    pub slug: String,
+}
+
+/// A career path's page, `GET /paths/{path}`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct CareerPath {
+    pub slug: String,
+    pub steps: Vec<Step>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Step {
+    pub status: String,
+}
+
+// ----- progress -----------------------------------------------------------------------------
+
+/// An enrolment (`POST /me/enrollments`, `GET /me/enrollments`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Enrollment {
+    pub course_id: String,
+    pub status: String,
+    pub percent: u8,
+    pub completed_lessons: usize,
+    pub total_lessons: usize,
+    pub completed_at: Option<String>,
+    pub certificate_id: Option<String>,
+}
+
+/// A learner's record in a course (`GET /me/courses/{course}/progress`, and the answer to
+/// completing a lesson).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Progress {
+    pub status: String,
+    pub percent: u8,
+    pub completed_lesson_ids: Vec<String>,
+    pub next_lesson_id: Option<String>,
+    pub completed_at: Option<String>,
+    pub certificate_id: Option<String>,
+}
+
+/// A certificate (`GET /me/certificates`, `GET /certificates/{certificate}`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Certificate {
+    pub id: String,
+    pub status: String,
+    pub learner_name: String,
+    pub course_id: String,
+    pub course_title: String,
+    pub verification_url: String,
+    pub credential: String,
+}
+
+/// The claims of a certificate's signed credential.
+#[derive(Debug, Clone, Deserialize)]
+pub struct CredentialClaims {
+    pub jti: String,
+    pub learner_name: String,
+    pub course_id: String,
+    pub course_title: String,
+    pub verification_url: String,
+    pub token_use: String,
+}
