@@ -49,7 +49,7 @@ use testkit::{TestResponse, TestRouter};
 /// Requests sent and not timed before each endpoint's samples: connections, caches, allocator.
 const WARM_UP: usize = 20;
 
-/// The demo catalogue: its course, first article and their slugs.
+/// The slugs of the demo catalogue's course and first article (`infra/local/demo-catalogue.json`).
 const DEMO_COURSE: &str = "backend-development-program";
 const DEMO_ARTICLE: &str = "back-end-developer-career-path";
 
@@ -133,8 +133,8 @@ fn patient(env: Env) -> Env {
 
 // --- the bare emulator -------------------------------------------------------------------------
 
-/// One `GetItem` of a 2 KiB item through a client with the functions' settings: a round trip
-/// to the emulator, SDK included, and nothing of ours.
+/// One `GetItem` of a 2 KiB item through a client built as the functions build theirs (timeouts
+/// raised, see `patient`): a round trip to the emulator, SDK included, and nothing of ours.
 struct Emulator {
     client: aws_sdk_dynamodb::Client,
     table: String,
@@ -408,11 +408,14 @@ impl Row {
         self.samples[rank.clamp(1, self.samples.len()) - 1]
     }
 
+    /// Requests per second, one after another: N over the sum of their latencies.
     fn per_second(&self) -> f64 {
         self.samples.len() as f64 / self.samples.iter().sum::<Duration>().as_secs_f64()
     }
 }
 
+/// Times each wanted endpoint of `S` on freshly arranged data, then (unless `--no-count`)
+/// counts one request's DynamoDB operations on another fresh arrangement behind the proxy.
 async fn measure<S: Subject>(options: &Options, rows: &mut Vec<Row>) -> anyhow::Result<()> {
     let endpoints: Vec<Endpoint> = S::ENDPOINTS
         .iter()
