@@ -3,11 +3,17 @@
 
 use shared::identity::{Role, UserId};
 use stack_tests::Stack;
+use testkit::TestResponse;
 use testkit::tokens::access_token;
 
-/// A route of each function that takes a JSON body, and the token it needs.
-fn json_routes() -> Vec<(&'static str, &'static str, Option<String>)> {
-    vec![
+/// Posts `body` as `content_type` to a route of each function that takes a JSON body (with the
+/// token it needs); returns each function's answer.
+async fn post_to_every_function(
+    stack: &Stack,
+    content_type: &str,
+    body: &str,
+) -> Vec<(&'static str, TestResponse)> {
+    let routes = [
         ("auth", "/auth/login", None),
         (
             "content",
@@ -19,38 +25,37 @@ fn json_routes() -> Vec<(&'static str, &'static str, Option<String>)> {
             "/me/enrollments",
             Some(access_token(UserId::new(), Role::Learner)),
         ),
-    ]
+    ];
+    let mut answers = Vec::new();
+    for (function, path, token) in routes {
+        let mut request = stack.router(function).post(path);
+        if let Some(token) = &token {
+            request = request.bearer(token);
+        }
+        let response = request.body(content_type, body.to_owned()).send().await;
+        answers.push((function, response));
+    }
+    answers
 }
 
 #[tokio::test]
 async fn malformed_json_is_a_400_problem_in_every_function() {
     let stack = Stack::start().await;
-    for (function, path, token) in json_routes() {
-        let mut request = stack.router(function).post(path);
-        if let Some(token) = &token {
-            request = request.bearer(token);
-        }
-        let response = request
-            .body("application/json", "{\"email\": \"ada@")
-            .send()
-            .await;
+    for (function, response) in
+        post_to_every_function(&stack, "application/json", "{\"email\": \"ada@").await
+    {
+        assert_eq!(response.status, 400, "{function}: {}", response.text());
         response.assert_problem(400, "malformed-request");
-        println!("{function}: malformed JSON → {}", response.status);
     }
 }
 
 #[tokio::test]
 async fn a_body_that_is_not_json_is_a_415_problem_in_every_function() {
     let stack = Stack::start().await;
-    for (function, path, token) in json_routes() {
-        let mut request = stack.router(function).post(path);
-        if let Some(token) = &token {
-            request = request.bearer(token);
-        }
-        let response = request
-            .body("text/plain", "email=ada@example.com")
-            .send()
-            .await;
+    for (function, response) in
+        post_to_every_function(&stack, "text/plain", "email=ada@example.com").await
+    {
+        assert_eq!(response.status, 415, "{function}: {}", response.text());
         response.assert_problem(415, "unsupported-media-type");
     }
 }
@@ -60,12 +65,8 @@ async fn a_two_mebibyte_body_is_a_413_problem_in_every_function() {
     let stack = Stack::start().await;
     let padding = "x".repeat(2 * 1024 * 1024);
     let body = format!("{{\"email\":\"ada@example.com\",\"padding\":\"{padding}\"}}");
-    for (function, path, token) in json_routes() {
-        let mut request = stack.router(function).post(path);
-        if let Some(token) = &token {
-            request = request.bearer(token);
-        }
-        let response = request.body("application/json", body.clone()).send().await;
+    for (function, response) in post_to_every_function(&stack, "application/json", &body).await {
+        assert_eq!(response.status, 413, "{function}: {}", response.text());
         response.assert_problem(413, "payload-too-large");
     }
 }
