@@ -252,6 +252,32 @@ where
     DbError::from(err)
 }
 
+/// Every item of the partition `pk` of `table`: all pages of one `Query`. For the partitions a
+/// request reads whole, which stay small by design (a course's counters, the tag counts).
+///
+/// # Errors
+/// When DynamoDB fails.
+pub async fn query_partition(db: &Client, table: &str, pk: &str) -> Result<Vec<Item>, DbError> {
+    let mut items = Vec::new();
+    let mut start = None;
+    loop {
+        let output = db
+            .query()
+            .table_name(table)
+            .key_condition_expression("#pk = :pk")
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_values(":pk", AttributeValue::S(pk.to_owned()))
+            .set_exclusive_start_key(start)
+            .send()
+            .await?;
+        items.extend(output.items.unwrap_or_default());
+        start = output.last_evaluated_key;
+        if start.is_none() {
+            return Ok(items);
+        }
+    }
+}
+
 /// DynamoDB's limit on the items of one transaction.
 pub const MAX_TRANSACTION_ITEMS: usize = 100;
 

@@ -19,7 +19,7 @@ use shared::ApiError;
 use shared::catalog::{CourseId, LessonId};
 use shared::config::TableName;
 use shared::dynamo::{
-    DbError, ENTITY, GSI1, GSI1_PK, GSI1_SK, Item, Key, PK, SK, from_item, to_item,
+    DbError, ENTITY, GSI1, GSI1_PK, GSI1_SK, Item, Key, PK, SK, from_item, query_partition, to_item,
 };
 use shared::enrollment::{EnrollmentSummary, enrollment_key};
 use shared::identity::UserId;
@@ -618,27 +618,8 @@ impl Store {
     /// # Errors
     /// When DynamoDB fails or an item is malformed.
     pub async fn tag_counts(&self) -> Result<Vec<TagCount>, DbError> {
-        let mut counts = Vec::new();
-        let mut start = None;
-        loop {
-            let output = self
-                .db
-                .query()
-                .table_name(self.table.as_str())
-                .key_condition_expression("#pk = :pk")
-                .expression_attribute_names("#pk", PK)
-                .expression_attribute_values(":pk", s(keys::TAGS))
-                .set_exclusive_start_key(start)
-                .send()
-                .await?;
-            counts.extend(shared::dynamo::from_items::<TagCount>(
-                output.items.unwrap_or_default(),
-            )?);
-            start = output.last_evaluated_key;
-            if start.is_none() {
-                return Ok(counts);
-            }
-        }
+        let items = query_partition(&self.db, self.table.as_str(), keys::TAGS).await?;
+        shared::dynamo::from_items(items)
     }
 
     /// The items at `keys` that exist, with only the `attributes` named (in any order).

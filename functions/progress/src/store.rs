@@ -18,7 +18,7 @@ use shared::catalog::{CourseId, LessonId};
 use shared::config::TableName;
 use shared::dynamo::{
     CONFLICT_ATTEMPTS, DbError, ENTITY, GSI1, GSI1_PK, GSI1_SK, Item, Key, PK, SK,
-    conflict_back_off, from_item, from_items, to_item,
+    conflict_back_off, from_item, from_items, query_partition, to_item,
 };
 use shared::enrollment::EnrollmentStatus;
 use shared::identity::UserId;
@@ -668,36 +668,22 @@ impl ProgressStore {
     /// # Errors
     /// When DynamoDB fails or an item is malformed.
     pub async fn course_counters(&self, course: CourseId) -> Result<CourseCounters, DbError> {
+        let partition = keys::course_partition(course);
+        let items = query_partition(&self.db, self.table.as_str(), &partition).await?;
         let mut counters = CourseCounters::default();
-        let mut start = None;
-        loop {
-            let output = self
-                .db
-                .query()
-                .table_name(self.table.as_str())
-                .key_condition_expression("#pk = :pk")
-                .expression_attribute_names("#pk", PK)
-                .expression_attribute_values(":pk", text(keys::course_partition(course)))
-                .set_exclusive_start_key(start)
-                .send()
-                .await?;
-            for item in from_items::<CountersItem>(output.items.unwrap_or_default())? {
-                match item.lesson_id {
-                    Some(lesson) if item.sk.starts_with(keys::LESSON_PREFIX) => {
-                        counters.lesson_completions.insert(lesson, item.completions);
-                    }
-                    _ => {
-                        counters.enrolled = item.enrolled;
-                        counters.active = item.active;
-                        counters.completed = item.completed;
-                    }
+        for item in from_items::<CountersItem>(items)? {
+            match item.lesson_id {
+                Some(lesson) if item.sk.starts_with(keys::LESSON_PREFIX) => {
+                    counters.lesson_completions.insert(lesson, item.completions);
+                }
+                _ => {
+                    counters.enrolled = item.enrolled;
+                    counters.active = item.active;
+                    counters.completed = item.completed;
                 }
             }
-            start = output.last_evaluated_key;
-            if start.is_none() {
-                return Ok(counters);
-            }
         }
+        Ok(counters)
     }
 
     /// The update of a course's counters item (created by its first update).
