@@ -278,6 +278,80 @@ pub async fn query_partition(db: &Client, table: &str, pk: &str) -> Result<Vec<I
     }
 }
 
+/// DynamoDB's limit on the keys of one `BatchGetItem`.
+pub const MAX_BATCH_KEYS: usize = 100;
+
+/// How many times a batch read asks again for the keys DynamoDB left unprocessed (it does so
+/// under load) before giving up with [`DbError::Unavailable`].
+const BATCH_ATTEMPTS: u64 = 5;
+
+/// The items at `keys` in `table` that exist, with only the `attributes` named, in any order:
+/// duplicate keys are asked for once, `BatchGetItem`s of at most [`MAX_BATCH_KEYS`] keys, the
+/// keys DynamoDB leaves unprocessed asked for again after a back-off.
+///
+/// # Errors
+/// When DynamoDB fails, or keeps leaving keys unprocessed.
+pub async fn batch_get(
+    db: &Client,
+    table: &str,
+    keys: Vec<Key>,
+    attributes: &[&str],
+    consistent: bool,
+) -> Result<Vec<Item>, DbError> {
+    let names: HashMap<String, String> = attributes
+        .iter()
+        .enumerate()
+        .map(|(i, name)| (format!("#a{i}"), (*name).to_owned()))
+        .collect();
+    let projection = (0..attributes.len())
+        .map(|i| format!("#a{i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut unique: Vec<Key> = Vec::with_capacity(keys.len());
+    for key in keys {
+        if !unique.contains(&key) {
+            unique.push(key);
+        }
+    }
+    let mut found = Vec::new();
+    for chunk in unique.chunks(MAX_BATCH_KEYS) {
+        let mut pending: Vec<Item> = chunk.iter().map(Key::to_item).collect();
+        for attempt in 0..BATCH_ATTEMPTS {
+            if attempt > 0 {
+                tokio::time::sleep(Duration::from_millis(25 << attempt)).await;
+            }
+            let request = aws_sdk_dynamodb::types::KeysAndAttributes::builder()
+                .set_keys(Some(std::mem::take(&mut pending)))
+                .projection_expression(projection.clone())
+                .set_expression_attribute_names(Some(names.clone()))
+                .consistent_read(consistent)
+                .build()
+                .map_err(|e| DbError::Other(anyhow::Error::new(e)))?;
+            let output = db
+                .batch_get_item()
+                .request_items(table, request)
+                .send()
+                .await?;
+            found.extend(output.responses.unwrap_or_default().into_values().flatten());
+            pending = output
+                .unprocessed_keys
+                .and_then(|mut tables| tables.remove(table))
+                .map(|unprocessed| unprocessed.keys)
+                .unwrap_or_default();
+            if pending.is_empty() {
+                break;
+            }
+        }
+        if !pending.is_empty() {
+            return Err(DbError::Unavailable(anyhow::anyhow!(
+                "DynamoDB left {} keys of a batch read unprocessed {BATCH_ATTEMPTS} times",
+                pending.len()
+            )));
+        }
+    }
+    Ok(found)
+}
+
 /// DynamoDB's limit on the items of one transaction.
 pub const MAX_TRANSACTION_ITEMS: usize = 100;
 

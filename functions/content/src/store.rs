@@ -7,12 +7,9 @@
 //! tag counts, a lesson), always conditioned on the version it was computed from.
 
 use std::collections::HashMap;
-use std::time::Duration;
 
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::types::{
-    AttributeValue, Delete, KeysAndAttributes, Put, TransactWriteItem, Update,
-};
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem, Update};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use shared::ApiError;
@@ -29,9 +26,6 @@ use crate::config::BaseUrl;
 use crate::document::Document;
 use crate::fields::{Level, Slug, Tag};
 use crate::keys::{self, Facet, Kind};
-
-/// DynamoDB's limit on the keys of one `BatchGetItem`.
-const MAX_BATCH_KEYS: usize = 100;
 
 /// How a thing is looked up by slug.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -631,57 +625,7 @@ impl Store {
         keys: Vec<Key>,
         attributes: &[&str],
     ) -> Result<Vec<Item>, DbError> {
-        let names: HashMap<String, String> = attributes
-            .iter()
-            .enumerate()
-            .map(|(i, name)| (format!("#a{i}"), (*name).to_owned()))
-            .collect();
-        let projection = (0..attributes.len())
-            .map(|i| format!("#a{i}"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let mut found = Vec::new();
-        let mut unique: Vec<Key> = Vec::with_capacity(keys.len());
-        for key in keys {
-            if !unique.contains(&key) {
-                unique.push(key);
-            }
-        }
-        for chunk in unique.chunks(MAX_BATCH_KEYS) {
-            let mut request = built(
-                KeysAndAttributes::builder()
-                    .set_keys(Some(chunk.iter().map(Key::to_item).collect()))
-                    .projection_expression(projection.clone())
-                    .set_expression_attribute_names(Some(names.clone()))
-                    .consistent_read(true)
-                    .build(),
-            )?;
-            for attempt in 0..5u64 {
-                let output = self
-                    .db
-                    .batch_get_item()
-                    .request_items(self.table.as_str(), request)
-                    .send()
-                    .await?;
-                found.extend(output.responses.unwrap_or_default().into_values().flatten());
-                match output
-                    .unprocessed_keys
-                    .and_then(|mut u| u.remove(self.table.as_str()))
-                {
-                    Some(rest) if !rest.keys().is_empty() => {
-                        request = rest;
-                        tokio::time::sleep(Duration::from_millis(25 << attempt)).await;
-                    }
-                    _ => break,
-                }
-                if attempt == 4 {
-                    return Err(DbError::Unavailable(anyhow::anyhow!(
-                        "DynamoDB left keys of a batch read unprocessed five times"
-                    )));
-                }
-            }
-        }
-        Ok(found)
+        shared::dynamo::batch_get(&self.db, self.table.as_str(), keys, attributes, true).await
     }
 
     /// The ids of the things the slugs name (now or before a rename), by kind and slug; a

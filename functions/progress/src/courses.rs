@@ -4,16 +4,11 @@
 //! the contract in [`shared::catalog`].
 
 use std::collections::HashMap;
-use std::time::Duration;
 
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::types::KeysAndAttributes;
 use shared::catalog::{COURSE_SUMMARY_ATTRIBUTES, CourseId, CourseSummary, course_key};
 use shared::config::TableName;
-use shared::dynamo::{DbError, from_item};
-
-/// How often a batch read retries the keys DynamoDB left unprocessed (it does so under load).
-const BATCH_ATTEMPTS: u32 = 4;
+use shared::dynamo::{DbError, batch_get, from_item};
 
 /// Reads courses from the content table.
 #[derive(Debug, Clone)]
@@ -68,57 +63,18 @@ impl Courses {
         &self,
         ids: &[CourseId],
     ) -> Result<HashMap<CourseId, CourseSummary>, DbError> {
-        let mut found = HashMap::new();
-        let mut keys: Vec<_> = {
-            let mut unique = ids.to_vec();
-            unique.sort();
-            unique.dedup();
-            unique
-                .into_iter()
-                .map(|id| course_key(id).to_item())
-                .collect()
-        };
-        let (expression, names) = projection();
-        for attempt in 0..BATCH_ATTEMPTS {
-            if keys.is_empty() {
-                return Ok(found);
-            }
-            if attempt > 0 {
-                tokio::time::sleep(Duration::from_millis(25 << attempt)).await;
-            }
-            let request = KeysAndAttributes::builder()
-                .set_keys(Some(std::mem::take(&mut keys)))
-                .projection_expression(&expression)
-                .set_expression_attribute_names(Some(names.clone()))
-                .build()
-                .map_err(|e| DbError::Other(e.into()))?;
-            let output = self
-                .db
-                .batch_get_item()
-                .request_items(self.table.as_str(), request)
-                .send()
-                .await?;
-            for item in output
-                .responses
-                .and_then(|mut tables| tables.remove(self.table.as_str()))
-                .unwrap_or_default()
-            {
-                let course: CourseSummary = from_item(item)?;
-                found.insert(course.id, course);
-            }
-            keys = output
-                .unprocessed_keys
-                .and_then(|mut tables| tables.remove(self.table.as_str()))
-                .map(|unprocessed| unprocessed.keys)
-                .unwrap_or_default();
-        }
-        if keys.is_empty() {
-            Ok(found)
-        } else {
-            Err(DbError::Unavailable(anyhow::anyhow!(
-                "DynamoDB left {} course keys unprocessed after {BATCH_ATTEMPTS} attempts",
-                keys.len()
-            )))
-        }
+        let keys = ids.iter().map(|id| course_key(*id)).collect();
+        let items = batch_get(
+            &self.db,
+            self.table.as_str(),
+            keys,
+            COURSE_SUMMARY_ATTRIBUTES,
+            false,
+        )
+        .await?;
+        items
+            .into_iter()
+            .map(|item| from_item::<CourseSummary>(item).map(|course| (course.id, course)))
+            .collect()
     }
 }

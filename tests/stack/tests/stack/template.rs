@@ -469,7 +469,7 @@ fn each_function_uses_only_its_own_table_and_indexes_plus_the_two_read_only_cros
 /// it sends, and for `TransactWriteItems` the action of each kind of item in it (IAM authorises
 /// every item of a transaction as its own action).
 fn dynamodb_actions_called(function: &str) -> BTreeSet<String> {
-    const CALLS: [(&str, &str); 15] = [
+    const CALLS: [(&str, &str); 17] = [
         (".get_item()", "GetItem"),
         (".put_item()", "PutItem"),
         (".update_item()", "UpdateItem"),
@@ -480,8 +480,10 @@ fn dynamodb_actions_called(function: &str) -> BTreeSet<String> {
         (".batch_write_item()", "BatchWriteItem"),
         (".transact_get_items()", "TransactGetItems"),
         (".transact_write_items()", "TransactWriteItems"),
-        // The transaction helper every store sends its transactions through.
+        // The helpers of shared::dynamo the stores call.
         ("shared::dynamo::transact(", "TransactWriteItems"),
+        ("batch_get(", "BatchGetItem"),
+        ("query_partition(", "Query"),
         ("Put::builder()", "PutItem"),
         ("Update::builder()", "UpdateItem"),
         ("Delete::builder()", "DeleteItem"),
