@@ -182,6 +182,57 @@ impl fmt::Display for TableName {
     }
 }
 
+/// Where the school is reached from outside (`PUBLIC_BASE_URL`): an http(s) origin with an
+/// optional path prefix, no query or fragment, kept without a trailing slash, e.g.
+/// `https://skillpath.dev`. Links in mail, canonical URLs, the sitemap and certificates'
+/// verification URLs are built on it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BaseUrl(String);
+
+impl BaseUrl {
+    /// Reads it from the variable `name`.
+    ///
+    /// # Errors
+    /// When the variable is unset or not such a URL.
+    pub fn from_env(env: &Env, name: &str) -> Result<Self, ConfigError> {
+        Self::parse(env.required(name)?).map_err(|reason| ConfigError::malformed(name, reason))
+    }
+
+    /// # Errors
+    /// A sentence saying why `raw` is not an http(s) URL without query or fragment.
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let refuse = || {
+            format!("{raw:?} is not an http(s) URL without query or fragment, such as https://skillpath.dev")
+        };
+        if raw.contains(['?', '#']) || raw.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(refuse());
+        }
+        let uri: axum::http::Uri = raw.parse().map_err(|_| refuse())?;
+        let web = matches!(uri.scheme_str(), Some("http" | "https"));
+        let host = uri.host().is_some_and(|h| !h.is_empty());
+        let no_user = uri.authority().is_some_and(|a| !a.as_str().contains('@'));
+        if !(web && host && no_user) {
+            return Err(refuse());
+        }
+        Ok(Self(raw.trim_end_matches('/').to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The absolute URL of `path` (which starts with `/`).
+    pub fn join(&self, path: &str) -> String {
+        format!("{}{path}", self.0)
+    }
+}
+
+impl fmt::Display for BaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -244,5 +295,29 @@ mod tests {
         let shown = format!("{env:?}");
         assert!(shown.contains("SIGNING_KEY"));
         assert!(!shown.contains("very-secret"));
+    }
+
+    #[test]
+    fn a_base_url_loses_its_trailing_slash_and_must_be_a_web_origin() {
+        let env = Env::from_pairs([("PUBLIC_BASE_URL", "https://skillpath.dev/")]);
+        let url = BaseUrl::from_env(&env, "PUBLIC_BASE_URL").unwrap();
+        assert_eq!(url.as_str(), "https://skillpath.dev");
+        assert_eq!(
+            BaseUrl::parse("http://127.0.0.1:9000/school").unwrap().join("/courses/x"),
+            "http://127.0.0.1:9000/school/courses/x"
+        );
+        for bad in [
+            "skillpath.dev",
+            "ftp://x.dev",
+            "https://",
+            "https://x.dev/?a=1",
+            "https://x.dev/#top",
+            "https://user:pw@x.dev",
+            "https://x.dev/a b",
+        ] {
+            let err = BaseUrl::from_env(&Env::from_pairs([("PUBLIC_BASE_URL", bad)]), "PUBLIC_BASE_URL")
+                .unwrap_err();
+            assert!(err.to_string().contains("PUBLIC_BASE_URL"), "{bad}: {err}");
+        }
     }
 }

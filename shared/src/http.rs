@@ -2,11 +2,12 @@
 //!
 //! [`finish`] adds, around a function's routes: a request span carrying the Lambda request id
 //! (so every log line of a request can be found by it), one log line per request with its
-//! outcome, the logging of an error's cause chain (once, inside the span), the body limit,
-//! problem+json for unknown routes and wrong methods, and a panic guard.
+//! outcome, the logging of an error's cause chain (once, inside the span), the request's
+//! deadline ([`crate::deadline`]: 503 when it runs out), the body limit, problem+json for
+//! unknown routes and wrong methods, and a panic guard.
 
 use std::any::Any;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
 use axum::http::{HeaderName, HeaderValue, header};
@@ -19,6 +20,7 @@ use serde::Serialize;
 use tower_http::catch_panic::CatchPanicLayer;
 use tracing::Instrument;
 
+use crate::deadline;
 use crate::error::{ApiError, ErrorReport};
 use crate::json::{BODY_LIMIT, Json};
 
@@ -74,7 +76,15 @@ async fn trace_request(request: Request, next: Next) -> Response {
     let started = Instant::now();
 
     async move {
-        let mut response = next.run(request).await;
+        let budget = deadline::REQUEST_BUDGET;
+        let work = deadline::within(budget, tokio::time::timeout(budget, next.run(request)));
+        let mut response = work.await.unwrap_or_else(|_| {
+            ApiError::Unavailable {
+                retry_after: Duration::from_secs(1),
+                source: anyhow::anyhow!("the request ran out of its {budget:?}"),
+            }
+            .into_response()
+        });
         let status = response.status().as_u16();
         let latency_ms = started.elapsed().as_millis() as u64;
         match response.extensions().get::<ErrorReport>() {

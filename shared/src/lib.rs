@@ -3,8 +3,11 @@
 //! pagination cursors, typed ids, access tokens, and the items one function reads from
 //! another's table.
 
+pub mod caching;
 pub mod catalog;
+pub mod clock;
 pub mod config;
+pub mod deadline;
 pub mod dynamo;
 pub mod enrollment;
 pub mod error;

@@ -15,8 +15,71 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::dynamo::Item;
+use crate::dynamo::{DbError, Item, Query, Table, from_item};
 use crate::error::ApiError;
+
+/// A cursor that is not one of the listing's: changed, truncated, made up, or another
+/// listing's. The client's mistake: 400 at the edge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the cursor is not valid for this listing")]
+pub struct CursorError;
+
+impl From<CursorError> for ApiError {
+    fn from(err: CursorError) -> Self {
+        ApiError::Malformed(err.to_string())
+    }
+}
+
+/// Why a page of a listing could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ListError {
+    #[error(transparent)]
+    Cursor(#[from] CursorError),
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+impl From<ListError> for ApiError {
+    fn from(err: ListError) -> Self {
+        match err {
+            ListError::Cursor(e) => e.into(),
+            ListError::Db(e) => e.into(),
+        }
+    }
+}
+
+/// One page of `listing`: `query` (which must read `listing`'s partition, `limit` set) started
+/// after `cursor`, each item read by `read`.
+///
+/// # Errors
+/// [`ListError::Cursor`] for a cursor of another listing; when DynamoDB fails or `read` does.
+pub async fn read_page<T>(
+    table: &Table,
+    query: Query,
+    listing: Listing<'_>,
+    cursor: Option<&str>,
+    read: impl FnMut(Item) -> Result<T, DbError>,
+) -> Result<Page<T>, ListError> {
+    let start = cursor.map(|c| decode_cursor(c, listing)).transpose()?;
+    let page = table.query(query.start(start)).await?;
+    Ok(Page {
+        next_cursor: encode_cursor(page.last_key.as_ref()),
+        items: page.items.into_iter().map(read).collect::<Result<_, _>>()?,
+    })
+}
+
+/// [`read_page`] of items that map onto `T` whole.
+///
+/// # Errors
+/// As [`read_page`].
+pub async fn read_items<T: serde::de::DeserializeOwned>(
+    table: &Table,
+    query: Query,
+    listing: Listing<'_>,
+    cursor: Option<&str>,
+) -> Result<Page<T>, ListError> {
+    read_page(table, query, listing, cursor, from_item).await
+}
 
 /// The query string of a listing: `?limit=&cursor=`.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -91,9 +154,9 @@ pub fn encode_cursor(last_evaluated_key: Option<&Item>) -> Option<String> {
 /// Decodes a cursor into the `ExclusiveStartKey` of `listing`'s query.
 ///
 /// # Errors
-/// 400 when the cursor was changed, truncated, made up, or belongs to another listing.
-pub fn decode_cursor(cursor: &str, listing: Listing<'_>) -> Result<Item, ApiError> {
-    let invalid = || ApiError::Malformed("the cursor is not valid for this listing".into());
+/// When the cursor was changed, truncated, made up, or belongs to another listing.
+pub fn decode_cursor(cursor: &str, listing: Listing<'_>) -> Result<Item, CursorError> {
+    let invalid = || CursorError;
     if cursor.len() > 2048 {
         return Err(invalid());
     }
@@ -172,10 +235,9 @@ mod tests {
         let mut key = last_key();
         key.insert("gsi1pk".into(), AttributeValue::S("COURSES#draft".into()));
         let cursor = encode_cursor(Some(&key)).unwrap();
-        assert!(matches!(
-            decode_cursor(&cursor, LISTING),
-            Err(ApiError::Malformed(_))
-        ));
+        assert_eq!(decode_cursor(&cursor, LISTING), Err(CursorError));
+        let api: ApiError = CursorError.into();
+        assert_eq!(api.status(), 400);
     }
 
     #[test]

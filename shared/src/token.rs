@@ -108,6 +108,93 @@ impl SigningKey {
     }
 }
 
+/// Where a private signing key comes from. Holds no key material.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeySource {
+    /// A PEM file (local development).
+    File(std::path::PathBuf),
+    /// An AWS Secrets Manager secret whose string is the PEM, fetched once per cold start.
+    Secret(String),
+}
+
+impl KeySource {
+    /// Exactly one of the variables `file` (a path) and `secret` (an ARN).
+    ///
+    /// # Errors
+    /// When neither or both are set, or the secret is not an ARN.
+    pub fn from_env(env: &Env, file: &str, secret: &str) -> Result<Self, ConfigError> {
+        match (env.optional(file), env.optional(secret)) {
+            (Some(path), None) => Ok(Self::File(path.into())),
+            (None, Some(arn)) if arn.starts_with("arn:") => Ok(Self::Secret(arn.to_owned())),
+            (None, Some(other)) => Err(ConfigError::malformed(
+                secret,
+                format!("{other:?} is not an ARN"),
+            )),
+            (None, None) => Err(ConfigError::Missing {
+                name: format!("{file} or {secret}"),
+            }),
+            (Some(_), Some(_)) => Err(ConfigError::malformed(
+                file,
+                format!("set either it or {secret}, not both"),
+            )),
+        }
+    }
+}
+
+impl SigningKey {
+    /// Loads the key `kid` from `source`, once per cold start: the file is read without
+    /// blocking the runtime; the secret is fetched with `sdk`'s credentials.
+    ///
+    /// # Errors
+    /// When the key cannot be read or is not an RSA private key. The messages never contain
+    /// key material.
+    pub async fn load(
+        kid: &str,
+        source: &KeySource,
+        sdk: &aws_config::SdkConfig,
+    ) -> anyhow::Result<Self> {
+        let pem = match source {
+            KeySource::File(path) => tokio::fs::read(path)
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot read the key file {}: {e}", path.display()))?,
+            KeySource::Secret(arn) => aws_sdk_secretsmanager::Client::new(sdk)
+                .get_secret_value()
+                .secret_id(arn)
+                .send()
+                .await
+                .map_err(|e| anyhow::Error::new(e).context(format!("reading the secret {arn}")))?
+                .secret_string()
+                .ok_or_else(|| anyhow::anyhow!("the secret {arn} has no secret string"))?
+                .as_bytes()
+                .to_vec(),
+        };
+        Self::from_pem(kid, &pem).map_err(anyhow::Error::msg)
+    }
+}
+
+/// A bearer token (a signed access token) on its way to its holder. Its `Debug` shows nothing,
+/// so no log line or error can carry one; it serialises as the token text.
+#[derive(Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct BearerToken(String);
+
+impl BearerToken {
+    pub fn new(token: String) -> Self {
+        Self(token)
+    }
+
+    /// The token's text, to hand to its holder.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for BearerToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("BearerToken(..)")
+    }
+}
+
 fn pem_encode(label: &str, der: &[u8]) -> String {
     use base64::Engine;
     let body = base64::engine::general_purpose::STANDARD.encode(der);
@@ -355,7 +442,7 @@ pub struct AccessTokenIssuer {
 /// A freshly issued access token.
 #[derive(Debug, Clone)]
 pub struct IssuedAccessToken {
-    pub token: String,
+    pub token: BearerToken,
     /// Seconds until it expires.
     pub expires_in: u64,
 }
@@ -420,7 +507,7 @@ impl AccessTokenIssuer {
             sid: session.map(str::to_owned),
         };
         Ok(IssuedAccessToken {
-            token: self.key.sign(ACCESS_TOKEN_TYPE, &claims)?,
+            token: BearerToken::new(self.key.sign(ACCESS_TOKEN_TYPE, &claims)?),
             expires_in: self.ttl.as_secs(),
         })
     }
@@ -584,7 +671,7 @@ mod tests {
             .issue(user, Role::Instructor, "Ada Lovelace")
             .unwrap();
         assert_eq!(token.expires_in, 600);
-        let caller = verifier(&issuer).verify(&token.token).unwrap();
+        let caller = verifier(&issuer).verify(token.token.expose()).unwrap();
         assert_eq!(
             caller,
             AuthUser {
@@ -603,12 +690,12 @@ mod tests {
             .issue_in_session(user, Role::Learner, "Ada", "session-1")
             .unwrap();
         let verifier = verifier(&issuer);
-        let (caller, session) = verifier.verify_session(&token.token).unwrap();
+        let (caller, session) = verifier.verify_session(token.token.expose()).unwrap();
         assert_eq!(caller.id, user);
         assert_eq!(session.as_deref(), Some("session-1"));
-        assert_eq!(verifier.verify(&token.token).unwrap().id, user);
+        assert_eq!(verifier.verify(token.token.expose()).unwrap().id, user);
         let plain = issuer.issue(user, Role::Learner, "Ada").unwrap();
-        assert_eq!(verifier.verify_session(&plain.token).unwrap().1, None);
+        assert_eq!(verifier.verify_session(plain.token.expose()).unwrap().1, None);
     }
 
     #[test]
@@ -706,7 +793,7 @@ mod tests {
         let keys = VerifyingKeys::from_jwks_set(&jwks([key.public_jwk()])).unwrap();
         let verifier = AccessTokenVerifier::new(keys, &settings());
         let token = issuer.issue(UserId::new(), Role::Admin, "A").unwrap();
-        assert_eq!(verifier.verify(&token.token).unwrap().role, Role::Admin);
+        assert_eq!(verifier.verify(token.token.expose()).unwrap().role, Role::Admin);
     }
 
     #[test]

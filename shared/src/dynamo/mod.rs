@@ -1,0 +1,251 @@
+//! DynamoDB: the client every function builds once per cold start, the attribute names every
+//! single-table design here uses, item mapping, the one expression builder ([`Expr`]), the one
+//! door every request goes through ([`Table`]), and the translation of SDK failures into
+//! [`DbError`] (and from there into 503 or 500).
+
+mod error;
+mod expr;
+mod table;
+
+pub use error::DbError;
+pub use expr::{Attr, Cond, Expr, ExprParts, attr};
+pub use table::{
+    CONFLICT_ATTEMPTS, MAX_BATCH_KEYS, MAX_TRANSACTION_ITEMS, Query, QueryPage, Table, Write,
+    retry_conflicts,
+};
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use aws_config::{BehaviorVersion, SdkConfig};
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::types::AttributeValue;
+use aws_smithy_types::retry::RetryConfig;
+use aws_smithy_types::timeout::TimeoutConfig;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::config::{ConfigError, Env};
+use crate::clock::Timestamp;
+
+/// The SDK behaviour this code was written and tested against; pinned so an SDK upgrade never
+/// changes retry or timeout defaults silently.
+pub const BEHAVIOR_VERSION: fn() -> BehaviorVersion = BehaviorVersion::v2026_01_12;
+
+/// A DynamoDB item.
+pub type Item = HashMap<String, AttributeValue>;
+
+/// Partition key attribute of every table.
+pub const PK: &str = "pk";
+/// Sort key attribute of every table.
+pub const SK: &str = "sk";
+/// The first global secondary index of every table, and its key attributes.
+pub const GSI1: &str = "gsi1";
+pub const GSI1_PK: &str = "gsi1pk";
+pub const GSI1_SK: &str = "gsi1sk";
+/// The attribute naming what kind of entity an item is.
+pub const ENTITY: &str = "entity";
+/// The TTL attribute (epoch seconds) of items that expire: sessions, tokens, counters.
+pub const EXPIRES_AT: &str = "expires_at";
+
+/// The primary key of an item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Key {
+    pub pk: String,
+    pub sk: String,
+}
+
+impl Key {
+    pub fn new(pk: impl Into<String>, sk: impl Into<String>) -> Self {
+        Self {
+            pk: pk.into(),
+            sk: sk.into(),
+        }
+    }
+
+    /// The key as the attribute map `GetItem`, `DeleteItem` and friends take.
+    pub fn to_item(&self) -> Item {
+        HashMap::from([
+            (PK.to_owned(), AttributeValue::S(self.pk.clone())),
+            (SK.to_owned(), AttributeValue::S(self.sk.clone())),
+        ])
+    }
+}
+
+/// How the DynamoDB client connects, times out and retries.
+///
+/// The defaults keep a whole call (every attempt and back-off) under three seconds, well inside
+/// the functions' timeouts, so a slow or unreachable DynamoDB becomes a 503 the client can
+/// retry rather than a Lambda timeout.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DynamoSettings {
+    /// `DYNAMODB_ENDPOINT`: an endpoint override (the local emulator); unset in AWS.
+    pub endpoint: Option<String>,
+    /// `DYNAMODB_CONNECT_TIMEOUT_MS` (default 500).
+    pub connect_timeout: Duration,
+    /// `DYNAMODB_ATTEMPT_TIMEOUT_MS` (default 800): one HTTP attempt.
+    pub attempt_timeout: Duration,
+    /// `DYNAMODB_OPERATION_TIMEOUT_MS` (default 2500): all attempts of one call.
+    pub operation_timeout: Duration,
+    /// `DYNAMODB_MAX_ATTEMPTS` (default 3).
+    pub max_attempts: u32,
+}
+
+impl Default for DynamoSettings {
+    fn default() -> Self {
+        Self {
+            endpoint: None,
+            connect_timeout: Duration::from_millis(500),
+            attempt_timeout: Duration::from_millis(800),
+            operation_timeout: Duration::from_millis(2500),
+            max_attempts: 3,
+        }
+    }
+}
+
+impl DynamoSettings {
+    /// # Errors
+    /// When a variable is malformed, or the endpoint is not an http(s) URL.
+    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        let defaults = Self::default();
+        let endpoint = env.optional("DYNAMODB_ENDPOINT").map(str::to_owned);
+        if let Some(url) = &endpoint
+            && !(url.starts_with("http://") || url.starts_with("https://"))
+        {
+            return Err(ConfigError::malformed(
+                "DYNAMODB_ENDPOINT",
+                format!("{url:?} is not an http(s) URL"),
+            ));
+        }
+        let max_attempts = env.parsed_or("DYNAMODB_MAX_ATTEMPTS", defaults.max_attempts)?;
+        if max_attempts == 0 {
+            return Err(ConfigError::malformed(
+                "DYNAMODB_MAX_ATTEMPTS",
+                "must be at least 1",
+            ));
+        }
+        Ok(Self {
+            endpoint,
+            connect_timeout: env
+                .millis_or("DYNAMODB_CONNECT_TIMEOUT_MS", defaults.connect_timeout)?,
+            attempt_timeout: env
+                .millis_or("DYNAMODB_ATTEMPT_TIMEOUT_MS", defaults.attempt_timeout)?,
+            operation_timeout: env
+                .millis_or("DYNAMODB_OPERATION_TIMEOUT_MS", defaults.operation_timeout)?,
+            max_attempts,
+        })
+    }
+}
+
+/// Loads the AWS SDK configuration (region, credentials) once per cold start.
+pub async fn load_aws_config() -> SdkConfig {
+    aws_config::defaults(BEHAVIOR_VERSION()).load().await
+}
+
+/// The DynamoDB client, with the timeouts, retries and endpoint of `settings`.
+pub fn client(sdk: &SdkConfig, settings: &DynamoSettings) -> Client {
+    let timeouts = TimeoutConfig::builder()
+        .connect_timeout(settings.connect_timeout)
+        .operation_attempt_timeout(settings.attempt_timeout)
+        .operation_timeout(settings.operation_timeout)
+        .build();
+    let retries = RetryConfig::standard()
+        .with_max_attempts(settings.max_attempts)
+        .with_initial_backoff(Duration::from_millis(50))
+        .with_max_backoff(Duration::from_millis(500));
+    let mut builder = aws_sdk_dynamodb::config::Builder::from(sdk)
+        .timeout_config(timeouts)
+        .retry_config(retries);
+    if let Some(endpoint) = &settings.endpoint {
+        builder = builder.endpoint_url(endpoint);
+    }
+    Client::from_conf(builder.build())
+}
+
+/// A string attribute.
+pub fn s(value: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(value.into())
+}
+
+/// A number attribute.
+pub fn n(value: impl Into<i128>) -> AttributeValue {
+    AttributeValue::N(value.into().to_string())
+}
+
+/// A time attribute, in the one text form of [`Timestamp`].
+pub fn ts(at: Timestamp) -> AttributeValue {
+    AttributeValue::S(at.to_string())
+}
+
+/// A string-set attribute (DynamoDB refuses an empty one).
+pub fn ss(values: impl IntoIterator<Item = impl Into<String>>) -> AttributeValue {
+    AttributeValue::Ss(values.into_iter().map(Into::into).collect())
+}
+
+/// Serialises a value into an item.
+///
+/// # Errors
+/// [`DbError::Other`] when the value has no DynamoDB representation (a bug).
+pub fn to_item<T: Serialize>(value: &T) -> Result<Item, DbError> {
+    serde_dynamo::to_item(value)
+        .map_err(|e| DbError::Other(anyhow::Error::new(e).context("serialising an item")))
+}
+
+/// Reads an item into a value.
+///
+/// # Errors
+/// [`DbError::Other`] when the item does not have the expected shape.
+pub fn from_item<T: DeserializeOwned>(item: Item) -> Result<T, DbError> {
+    serde_dynamo::from_item(item)
+        .map_err(|e| DbError::Other(anyhow::Error::new(e).context("reading an item")))
+}
+
+/// Reads a list of items, as a `Query` returns them.
+///
+/// # Errors
+/// [`DbError::Other`] when an item does not have the expected shape.
+pub fn from_items<T: DeserializeOwned>(items: Vec<Item>) -> Result<Vec<T>, DbError> {
+    items.into_iter().map(from_item).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_default_to_a_budget_that_fits_a_lambda_timeout() {
+        let settings = DynamoSettings::from_env(&Env::default()).unwrap();
+        assert_eq!(settings, DynamoSettings::default());
+        assert!(settings.attempt_timeout < settings.operation_timeout);
+        assert!(settings.operation_timeout <= Duration::from_secs(3));
+    }
+
+    #[test]
+    fn an_endpoint_that_is_not_a_url_is_refused_by_name() {
+        let env = Env::from_pairs([("DYNAMODB_ENDPOINT", "localhost:8000")]);
+        let err = DynamoSettings::from_env(&env).unwrap_err();
+        assert!(err.to_string().contains("DYNAMODB_ENDPOINT"), "{err}");
+    }
+
+    #[test]
+    fn settings_are_read_from_the_environment() {
+        let env = Env::from_pairs([
+            ("DYNAMODB_ENDPOINT", "http://127.0.0.1:8000"),
+            ("DYNAMODB_OPERATION_TIMEOUT_MS", "1500"),
+            ("DYNAMODB_MAX_ATTEMPTS", "2"),
+        ]);
+        let settings = DynamoSettings::from_env(&env).unwrap();
+        assert_eq!(settings.endpoint.as_deref(), Some("http://127.0.0.1:8000"));
+        assert_eq!(settings.operation_timeout, Duration::from_millis(1500));
+        assert_eq!(settings.max_attempts, 2);
+    }
+
+
+
+    #[test]
+    fn a_key_becomes_the_two_key_attributes() {
+        let item = Key::new("USER#1", "PROFILE").to_item();
+        assert_eq!(item.len(), 2);
+        assert_eq!(item["pk"], AttributeValue::S("USER#1".into()));
+    }
+}
