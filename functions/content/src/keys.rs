@@ -11,20 +11,19 @@
 //! tag count            TAGS                  TAG#<tag>
 //! ```
 //!
-//! A *slug claim* makes a slug unique per kind (created in the same transaction as the thing)
-//! and keeps answering for the thing after it is renamed: old URLs redirect. A *listing card*
-//! exists only while its thing is published, one per facet (`all`, `tag#<tag>`,
+//! A *slug claim* makes a slug unique per kind (created in the same transaction as the document)
+//! and keeps answering for the document after it is renamed: old URLs redirect. A *listing card*
+//! exists only while its document is published, one per facet (`all`, `tag#<tag>`,
 //! `level#<level>`), so a listing page is one `Query` on `gsi1`, newest first. The course item's
 //! key and top-level fields are the contract of [`shared::catalog`].
 
 use shared::catalog::{CourseId, LessonId};
+use shared::clock::Timestamp;
 use shared::dynamo::Key;
-use time::macros::format_description;
-use time::{OffsetDateTime, UtcOffset};
 
 use crate::fields::{Level, Slug, Tag};
 
-/// The three kinds of things the catalogue publishes.
+/// The three kinds of documents the catalog publishes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Kind {
     Course,
@@ -65,7 +64,7 @@ pub fn entity(kind: Kind, id: &str) -> Key {
     Key::new(format!("{}#{id}", kind.prefix()), kind.prefix())
 }
 
-/// The `gsi1` key of a thing's item, which finds it by its current slug.
+/// The `gsi1` key of a document's item, which finds it by its current slug.
 pub fn by_slug(kind: Kind, slug: &Slug) -> (String, String) {
     (
         format!("{}#SLUG#{slug}", kind.prefix()),
@@ -73,7 +72,7 @@ pub fn by_slug(kind: Kind, slug: &Slug) -> (String, String) {
     )
 }
 
-/// The claim on a slug: which thing it names (now, or before a rename).
+/// The claim on a slug: which document it names (now, or before a rename).
 pub fn slug_claim(kind: Kind, slug: &Slug) -> Key {
     Key::new(format!("SLUG#{}#{slug}", kind.as_str()), "SLUG")
 }
@@ -86,7 +85,7 @@ pub fn lesson(course: CourseId, lesson: LessonId) -> Key {
     )
 }
 
-/// A listing a published thing appears in.
+/// A listing a published document appears in.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Facet {
     All,
@@ -104,7 +103,7 @@ impl Facet {
     }
 }
 
-/// The card of a published thing in one listing.
+/// The card of a published document in one listing.
 pub fn card(kind: Kind, id: &str, facet: &Facet) -> Key {
     Key::new(
         format!("{}#{id}", kind.prefix()),
@@ -117,17 +116,10 @@ pub fn listing(kind: Kind, facet: &Facet) -> String {
     format!("{}#{}", kind.collection().to_uppercase(), facet.name())
 }
 
-/// A card's place in its listing: by publication time (fixed width, UTC, so text order is
-/// time order), then id, so the place never changes while the thing stays published and ties
-/// cannot happen.
-pub fn listing_position(published_at: OffsetDateTime, id: &str) -> String {
-    let format =
-        format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z");
-    let at = published_at
-        .to_offset(UtcOffset::UTC)
-        .format(format)
-        .unwrap_or_else(|_| format!("{:020}", published_at.unix_timestamp()));
-    format!("{at}#{id}")
+/// A card's place in its listing: by publication time (text order is time order), then id, so
+/// the place never changes while the document stays published and ties cannot happen.
+pub fn listing_position(published_at: Timestamp, id: &str) -> String {
+    format!("{published_at}#{id}")
 }
 
 /// The partition of the tag counts.

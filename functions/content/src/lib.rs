@@ -1,11 +1,12 @@
-//! The `content` function: the school's catalogue of courses, lessons, articles and career paths.
+//! The `content` function: the school's catalog of courses, lessons, articles and career paths.
 //!
 //! Anyone reads what is published; instructors write courses and articles, admins everything
 //! (career paths are theirs alone). A request goes router → handler (parse into domain types,
-//! authorise) → [`document`] (the steps every kind shares) → [`store`] (DynamoDB).
+//! authorize) → [`service`] → [`store`] (DynamoDB); [`document`] and the kinds' modules are the
+//! domain, which touches neither.
 
 pub mod articles;
-pub mod catalogue;
+pub mod catalog;
 pub mod config;
 pub mod courses;
 pub mod document;
@@ -14,6 +15,7 @@ pub mod keys;
 pub mod markdown;
 pub mod paths;
 pub mod seo;
+pub mod service;
 pub mod store;
 pub mod web;
 
@@ -22,32 +24,41 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::FromRef;
 use axum::routing::get;
+use shared::clock::Clock;
+use shared::dynamo::Table;
 use shared::token::AccessTokenVerifier;
 
-pub use config::{BaseUrl, Config};
+pub use config::Config;
+use service::Service;
 use store::Store;
 
 /// What every request handler of `content` shares; built once per cold start.
 #[derive(Debug, Clone)]
 pub struct AppState {
-    pub store: Arc<Store>,
-    /// Where the school's pages live (`PUBLIC_BASE_URL`).
-    pub site: Arc<BaseUrl>,
+    pub service: Arc<Service>,
     pub tokens: Arc<AccessTokenVerifier>,
 }
 
 impl AppState {
-    /// Builds the SDK clients the configuration calls for.
+    /// Builds the SDK clients the configuration calls for, on the system clock.
     ///
     /// # Errors
     /// None today; the signature leaves room for setup that can fail (a secret to fetch).
     pub async fn from_config(config: Config, sdk: &aws_config::SdkConfig) -> anyhow::Result<Self> {
+        Ok(Self::with_clock(config, sdk, Clock::system()))
+    }
+
+    /// As [`AppState::from_config`], on `clock` (a test's).
+    pub fn with_clock(config: Config, sdk: &aws_config::SdkConfig, clock: Clock) -> Self {
         let db = shared::dynamo::client(sdk, &config.dynamo);
-        Ok(Self {
-            store: Arc::new(Store::new(db, config.table, config.progress_table)),
-            site: Arc::new(config.public_base_url),
+        let store = Store::new(
+            Table::new(db.clone(), config.table),
+            Table::new(db, config.progress_table),
+        );
+        Self {
+            service: Arc::new(Service::new(store, config.public_base_url, clock)),
             tokens: Arc::new(config.tokens),
-        })
+        }
     }
 }
 
@@ -66,11 +77,11 @@ pub fn app(state: AppState) -> Router {
                 "content",
                 env!("CARGO_PKG_VERSION"),
             ))
-            .merge(courses::routes::router())
+            .merge(courses::router())
             .merge(articles::router())
             .merge(paths::router())
-            .route("/tags", get(catalogue::tags))
-            .route("/sitemap.xml", get(catalogue::sitemap))
+            .route("/tags", get(catalog::tags))
+            .route("/sitemap.xml", get(catalog::sitemap))
             .with_state(state),
     )
 }

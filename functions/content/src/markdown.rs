@@ -5,9 +5,9 @@
 use pulldown_cmark::{Event, Options, Parser, Tag};
 use serde::{Deserialize, Serialize};
 
-use crate::config::BaseUrl;
 use crate::fields::Slug;
 use crate::keys::Kind;
+use shared::config::BaseUrl;
 
 fn options() -> Options {
     Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_FOOTNOTES

@@ -4,11 +4,10 @@
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesText, Event};
 use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
+use shared::clock::Timestamp;
 
-use crate::config::BaseUrl;
 use crate::fields::{MetaDescription, MetaTitle, WebUrl};
+use shared::config::BaseUrl;
 
 /// The search-engine fields of a course or article.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -37,11 +36,6 @@ impl Seo {
     }
 }
 
-/// `time` as JSON-LD and sitemaps write it (RFC 3339).
-pub fn w3c_time(time: OffsetDateTime) -> String {
-    time.format(&Rfc3339).unwrap_or_default()
-}
-
 /// The school, as schema.org knows it.
 pub fn organization(site: &BaseUrl) -> serde_json::Value {
     serde_json::json!({
@@ -66,7 +60,7 @@ pub fn script_text(document: &serde_json::Value) -> String {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SitemapEntry {
     pub location: String,
-    pub last_modified: OffsetDateTime,
+    pub last_modified: Timestamp,
 }
 
 /// The sitemaps.org limit on URLs in one sitemap.
@@ -90,7 +84,7 @@ pub fn sitemap(entries: &[SitemapEntry]) -> std::io::Result<Vec<u8>> {
                         .write_text_content(BytesText::new(&entry.location))?;
                     writer
                         .create_element("lastmod")
-                        .write_text_content(BytesText::new(&w3c_time(entry.last_modified)))?;
+                        .write_text_content(BytesText::new(&entry.last_modified.to_string()))?;
                     Ok::<_, std::io::Error>(())
                 })?;
             }
@@ -116,7 +110,7 @@ mod tests {
     fn sitemap_locations_are_escaped() {
         let xml = sitemap(&[SitemapEntry {
             location: "https://skillpath.test/articles/a?x=1&y=2".into(),
-            last_modified: OffsetDateTime::UNIX_EPOCH,
+            last_modified: Timestamp::from_unix_micros(0),
         }])
         .unwrap();
         let xml = String::from_utf8(xml).unwrap();
@@ -125,7 +119,7 @@ mod tests {
             "{xml}"
         );
         assert!(
-            xml.contains("<lastmod>1970-01-01T00:00:00Z</lastmod>"),
+            xml.contains("<lastmod>1970-01-01T00:00:00.000000Z</lastmod>"),
             "{xml}"
         );
     }

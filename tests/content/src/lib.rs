@@ -146,6 +146,12 @@ impl TestApp {
             .await
     }
 
+    /// The current `ETag` of the page at `path` as `caller` reads it: what the next edit's
+    /// `If-Match` names.
+    pub async fn etag_of(&self, caller: &Caller, path: &str) -> String {
+        etag(self.get_as(caller, path).await.assert_status(200))
+    }
+
     /// Creates a draft course as `caller`; panics unless it is created.
     pub async fn create_course(&self, caller: &Caller, body: Value) -> Value {
         self.post(caller, "/courses", &body)

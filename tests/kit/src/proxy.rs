@@ -4,12 +4,19 @@
 //!   (requests are accepted and never answered: timeouts), or throttle (every request answered
 //!   with DynamoDB's own `ThrottlingException`), then bring it back — at the HTTP level, where
 //!   the SDK meets the network, and without disturbing other tests that share the emulator;
-//! - **counting**: it records the operation of every request (`GetItem`, `Query`, ...), so a test
-//!   can assert how many DynamoDB round trips an endpoint makes.
+//! - **conflicts**: answer the next writes as DynamoDB answers a write that meets a concurrent
+//!   transaction (`TransactionCanceledException` with `TransactionConflict`, or
+//!   `TransactionConflictException` for a single-item write), so the retry of such writes is
+//!   tested by construction, not by luck;
+//! - **overlap**: hold requests of one operation until a number of them have arrived, so
+//!   "concurrent" requests are concurrent by construction, whatever the scheduler does;
+//! - **counting**: it records the operation and body of every request (`GetItem`, `Query`, ...),
+//!   so a test can assert how many DynamoDB round trips an endpoint makes, and what it asked.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use axum::body::Bytes;
 use http_body_util::combinators::BoxBody;
@@ -31,6 +38,27 @@ pub enum Fault {
     Stall,
     /// Answer `400 ThrottlingException`, as DynamoDB does when a partition is hot.
     Throttle,
+    /// Answer the next `n` writes (transactions and single-item writes) as DynamoDB does when a
+    /// concurrent transaction holds their items; then forward again.
+    Conflict(usize),
+}
+
+/// Requests of `operation` held until `count` of them have arrived (or `patience` passed).
+#[derive(Debug)]
+struct Hold {
+    operation: String,
+    count: usize,
+    arrived: usize,
+    release: tokio::sync::watch::Sender<bool>,
+}
+
+/// One request the proxy saw.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    /// `GetItem`, `TransactWriteItems`, ...
+    pub operation: String,
+    /// The request's JSON body.
+    pub body: serde_json::Value,
 }
 
 type ProxyBody = BoxBody<Bytes, hyper::Error>;
@@ -39,8 +67,9 @@ type ProxyBody = BoxBody<Bytes, hyper::Error>;
 struct Shared {
     upstream: String,
     fault: Mutex<Fault>,
-    operations: Mutex<Vec<String>>,
-    client: Client<HttpConnector, Incoming>,
+    seen: Mutex<Vec<Seen>>,
+    hold: Mutex<Option<Hold>>,
+    client: Client<HttpConnector, Full<Bytes>>,
 }
 
 /// A proxy in front of the emulator; see the module docs.
@@ -64,7 +93,8 @@ impl DynamoProxy {
         let shared = Arc::new(Shared {
             upstream: crate::emulator_endpoint().trim_end_matches('/').to_owned(),
             fault: Mutex::new(Fault::None),
-            operations: Mutex::new(Vec::new()),
+            seen: Mutex::new(Vec::new()),
+            hold: Mutex::new(None),
             client: Client::builder(TokioExecutor::new()).build_http(),
         });
         let server = tokio::spawn(serve(listener, shared.clone()));
@@ -114,22 +144,33 @@ impl DynamoProxy {
         *self.server.lock().unwrap_or_else(PoisonError::into_inner) = Some(server);
     }
 
-    /// The operations requested so far, in order (`GetItem`, `TransactWriteItems`, ...).
-    pub fn operations(&self) -> Vec<String> {
-        self.shared
-            .operations
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+    /// Holds each of the next `count` requests of `operation` until all `count` have
+    /// arrived, then lets them all through together (after 10 s, whatever has arrived goes).
+    pub fn hold_until_together(&self, operation: &str, count: usize) {
+        *lock(&self.shared.hold) = Some(Hold {
+            operation: operation.to_owned(),
+            count,
+            arrived: 0,
+            release: tokio::sync::watch::Sender::new(false),
+        });
     }
 
-    /// Forgets the operations recorded so far.
+    /// The requests seen so far, in order.
+    pub fn requests(&self) -> Vec<Seen> {
+        lock(&self.shared.seen).clone()
+    }
+
+    /// The operations requested so far, in order (`GetItem`, `TransactWriteItems`, ...).
+    pub fn operations(&self) -> Vec<String> {
+        lock(&self.shared.seen)
+            .iter()
+            .map(|seen| seen.operation.clone())
+            .collect()
+    }
+
+    /// Forgets the requests recorded so far.
     pub fn clear_operations(&self) {
-        self.shared
-            .operations
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clear();
+        lock(&self.shared.seen).clear();
     }
 }
 
@@ -156,7 +197,13 @@ async fn serve(listener: TcpListener, shared: Arc<Shared>) {
     }
 }
 
-async fn handle(shared: &Shared, mut request: Request<Incoming>) -> Response<ProxyBody> {
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+const WRITES: &[&str] = &["TransactWriteItems", "PutItem", "UpdateItem", "DeleteItem"];
+
+async fn handle(shared: &Shared, request: Request<Incoming>) -> Response<ProxyBody> {
     let operation = request
         .headers()
         .get("x-amz-target")
@@ -164,24 +211,66 @@ async fn handle(shared: &Shared, mut request: Request<Incoming>) -> Response<Pro
         .and_then(|target| target.rsplit('.').next())
         .unwrap_or("?")
         .to_owned();
-    shared
-        .operations
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .push(operation);
-    let fault = *shared.fault.lock().unwrap_or_else(PoisonError::into_inner);
+    let (mut parts, body) = request.into_parts();
+    let Ok(body) = body
+        .collect()
+        .await
+        .map(http_body_util::Collected::to_bytes)
+    else {
+        return text(StatusCode::BAD_REQUEST, "proxy: unreadable body".into());
+    };
+    lock(&shared.seen).push(Seen {
+        operation: operation.clone(),
+        body: serde_json::from_slice(&body).unwrap_or_default(),
+    });
+    wait_for_the_others(shared, &operation).await;
+    let fault = {
+        let mut fault = lock(&shared.fault);
+        let now = *fault;
+        if let Fault::Conflict(n) = now
+            && WRITES.contains(&operation.as_str())
+        {
+            *fault = if n > 1 {
+                Fault::Conflict(n - 1)
+            } else {
+                Fault::None
+            };
+        }
+        now
+    };
     match fault {
         Fault::Stall => std::future::pending().await,
-        Fault::Throttle => throttled(),
-        Fault::None => {
-            let path = request
-                .uri()
-                .path_and_query()
-                .map_or("/", |p| p.as_str())
-                .to_owned();
-            *request.uri_mut() = format!("{}{path}", shared.upstream)
+        Fault::Throttle => dynamodb_error(
+            "ThrottlingException",
+            r#""message":"Rate of requests exceeds the allowed throughput.""#,
+        ),
+        Fault::Conflict(_) if operation == "TransactWriteItems" => {
+            let items = serde_json::from_slice::<serde_json::Value>(&body)
+                .ok()
+                .and_then(|b| b["TransactItems"].as_array().map(Vec::len))
+                .unwrap_or(1);
+            let reasons = vec![
+                r#"{"Code":"TransactionConflict","Message":"Transaction is ongoing for the item"}"#;
+                items
+            ];
+            dynamodb_error(
+                "TransactionCanceledException",
+                &format!(
+                    r#""Message":"Transaction cancelled [TransactionConflict]","CancellationReasons":[{}]"#,
+                    reasons.join(",")
+                ),
+            )
+        }
+        Fault::Conflict(_) if WRITES.contains(&operation.as_str()) => dynamodb_error(
+            "TransactionConflictException",
+            r#""message":"Transaction is ongoing for the item""#,
+        ),
+        Fault::None | Fault::Conflict(_) => {
+            let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+            parts.uri = format!("{}{path}", shared.upstream)
                 .parse()
                 .expect("a valid upstream URI");
+            let request = Request::from_parts(parts, Full::new(body));
             match shared.client.request(request).await {
                 Ok(response) => response.map(BodyExt::boxed),
                 Err(e) => text(StatusCode::BAD_GATEWAY, format!("proxy: {e}")),
@@ -190,9 +279,29 @@ async fn handle(shared: &Shared, mut request: Request<Incoming>) -> Response<Pro
     }
 }
 
-fn throttled() -> Response<ProxyBody> {
-    let body = r#"{"__type":"com.amazonaws.dynamodb.v20120810#ThrottlingException","message":"Rate of requests exceeds the allowed throughput."}"#;
-    let mut response = text(StatusCode::BAD_REQUEST, body.to_owned());
+/// Holds a request of the held operation until as many as asked for have arrived.
+async fn wait_for_the_others(shared: &Shared, operation: &str) {
+    let mut released = {
+        let mut hold = lock(&shared.hold);
+        let Some(held) = hold.as_mut().filter(|h| h.operation == operation) else {
+            return;
+        };
+        held.arrived += 1;
+        if held.arrived >= held.count {
+            held.release.send_replace(true);
+            *hold = None;
+            return;
+        }
+        held.release.subscribe()
+    };
+    let together = released.wait_for(|released| *released);
+    let _ = tokio::time::timeout(Duration::from_secs(10), together).await;
+}
+
+/// An error answer of DynamoDB's JSON protocol: `__type` and the other `fields`.
+fn dynamodb_error(kind: &str, fields: &str) -> Response<ProxyBody> {
+    let body = format!(r#"{{"__type":"com.amazonaws.dynamodb.v20120810#{kind}",{fields}}}"#);
+    let mut response = text(StatusCode::BAD_REQUEST, body);
     response.headers_mut().insert(
         "content-type",
         hyper::header::HeaderValue::from_static("application/x-amz-json-1.0"),

@@ -61,6 +61,8 @@ pub fn access_token(user: UserId, role: Role) -> String {
         .issue(user, role, &name)
         .expect("signing works")
         .token
+        .expose()
+        .to_owned()
 }
 
 /// The environment variables a function verifying tokens needs.

@@ -1,25 +1,28 @@
 //! Edits are optimistic: each names the version it was made against (`If-Match`), and a stale
-//! one is 412 with nothing lost.
+//! one is 412 with nothing lost. The racing edits here overlap by construction: the proxy in
+//! front of DynamoDB holds the first write until the second arrives, so both were planned on
+//! the same stored version, and only the write's condition can tell them apart.
 
 use content_tests::{Caller, TestApp, etag, unique_slug};
 use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn of_two_concurrent_edits_from_one_version_one_wins_whole_and_the_other_gets_412() {
-    let app = TestApp::spawn().await;
+    let (app, proxy) = TestApp::spawn_counting().await;
     let owner = Caller::instructor();
     let co_author = Caller::admin();
     let slug = unique_slug("race");
     app.published_course(&owner, &slug, json!({})).await;
     let path = format!("/courses/{slug}");
 
-    for round in 0..8 {
+    for round in 0..3 {
         let read = app.get(&path).await;
         let version = etag(&read);
         let first =
             json!({"title": format!("First {round}"), "summary": format!("First summary {round}")});
         let second = json!({"title": format!("Second {round}"), "summary": format!("Second summary {round}")});
 
+        proxy.hold_until_together("PutItem", 2);
         let (a, b) = tokio::join!(
             app.patch(&owner, &path, &version, &first),
             app.patch(&co_author, &path, &version, &second),
@@ -95,7 +98,7 @@ async fn an_edit_without_if_match_is_refused_and_names_the_header() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_lesson_edits_of_one_course_never_lose_a_change() {
-    let app = TestApp::spawn().await;
+    let (app, proxy) = TestApp::spawn_counting().await;
     let owner = Caller::instructor();
     let slug = unique_slug("lessons-race");
     app.published_course(&owner, &slug, json!({})).await;
@@ -106,6 +109,7 @@ async fn concurrent_lesson_edits_of_one_course_never_lose_a_change() {
     let first = json!({"body": "Intro, rewritten"});
     let second = json!({"body": "Deep dive, rewritten"});
 
+    proxy.hold_until_together("TransactWriteItems", 2);
     let (a, b) = tokio::join!(
         app.patch(&owner, &intro, &version, &first),
         app.patch(&owner, &deep, &version, &second),

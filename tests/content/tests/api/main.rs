@@ -3,6 +3,7 @@
 mod authoring;
 mod caching;
 mod concurrency;
+mod conflicts;
 mod demo;
 mod gating;
 mod paging;

@@ -200,8 +200,19 @@ async fn a_cursor_that_was_tampered_with_or_belongs_to_another_listing_is_400() 
 
 #[tokio::test]
 async fn limit_is_capped_and_bad_filters_are_refused() {
-    let app = TestApp::spawn().await;
-    app.get("/courses?limit=100000").await.assert_status(200);
+    let (app, proxy) = TestApp::spawn_counting().await;
+    for (asked, read) in [("", 20), ("?limit=7", 7), ("?limit=100000", 100)] {
+        proxy.clear_operations();
+        app.get(&format!("/courses{asked}"))
+            .await
+            .assert_status(200);
+        let queries = proxy.requests();
+        assert_eq!(queries.len(), 1, "one Query for /courses{asked}");
+        assert_eq!(
+            queries[0].body["Limit"], read,
+            "/courses{asked} reads at most {read} cards"
+        );
+    }
     app.get("/courses?limit=0")
         .await
         .assert_problem(422, "validation-failed");
@@ -260,7 +271,7 @@ async fn tags_count_what_is_published() {
     assert_eq!(count(&tags, "drafts-only"), None, "drafts are not counted");
 
     let id = course["id"].as_str().expect("an id");
-    let version = format!("\"v{}-x\"", course["version"]);
+    let version = app.etag_of(&owner, &format!("/courses/{id}")).await;
     app.patch(
         &owner,
         &format!("/courses/{id}"),

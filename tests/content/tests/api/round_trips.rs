@@ -80,15 +80,12 @@ async fn an_edit_is_one_write_request() {
     let slug = unique_slug("one-write");
     let draft = app.complete_course(&owner, &slug, json!({})).await;
 
+    let path = format!("/courses/{}", draft["id"].as_str().expect("an id"));
+    let etag = app.etag_of(&owner, &path).await;
     proxy.clear_operations();
-    app.patch(
-        &owner,
-        &format!("/courses/{}", draft["id"].as_str().expect("an id")),
-        &format!("\"v{}-x\"", draft["version"]),
-        &json!({"title": "Edited"}),
-    )
-    .await
-    .assert_status(200);
+    app.patch(&owner, &path, &etag, &json!({"title": "Edited"}))
+        .await
+        .assert_status(200);
     assert_eq!(
         proxy.operations(),
         ["GetItem", "PutItem"],

@@ -1,5 +1,5 @@
 //! The handlers every kind shares — its listing, its page, publishing and archiving — and the
-//! catalogue-wide reads: `/tags` and `/sitemap.xml`.
+//! catalog-wide reads: `/tags` and `/sitemap.xml`.
 
 use axum::extract::State;
 use axum::http::HeaderMap;
@@ -7,16 +7,18 @@ use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use shared::ApiError;
 use shared::catalog::PublicationStatus;
+use shared::clock::Timestamp;
 use shared::extract::{Path, Query};
 use shared::page::PageParams;
 use shared::token::{AuthUser, MaybeAuthUser};
 
 use crate::AppState;
-use crate::document::{self, Document};
+use crate::document::Document;
 use crate::fields::{Level, Tag};
 use crate::keys::{Facet, Kind};
 use crate::seo::{self, SitemapEntry};
-use crate::store::Transaction;
+use crate::service::Presented;
+use crate::store::LessonChange;
 use crate::web::{self, Precondition};
 
 /// A listing page's size when the client does not ask, and the most it may ask for.
@@ -71,8 +73,8 @@ pub async fn list<D: Document>(
     }
     .limit(DEFAULT_LIMIT, MAX_LIMIT)?;
     let page = state
-        .store
-        .list::<D::Card>(D::KIND, &facet, level, Some(limit), query.cursor.as_deref())
+        .service
+        .list::<D>(&facet, level, limit, query.cursor.as_deref())
         .await?;
     Ok(web::cached_json(&headers, false, None, &page))
 }
@@ -82,108 +84,67 @@ pub async fn list<D: Document>(
 ///
 /// # Errors
 /// 404 when there is none the caller may see.
-pub async fn show<D: Document>(
+pub async fn show<D: Presented>(
     State(state): State<AppState>,
     MaybeAuthUser(caller): MaybeAuthUser,
     Path(reference): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let found = document::find_visible::<D>(&state.store, &reference, caller.as_ref()).await?;
+    let found = state
+        .service
+        .find_visible::<D>(&reference, caller.as_ref())
+        .await?;
     let private = caller.is_some();
     if found.moved {
         return Ok(web::moved_permanently(&found.doc.url_path(), private));
     }
     let version = found.doc.lifecycle().version;
-    let view = found
-        .doc
-        .present(&state.store, &state.site, caller.as_ref())
-        .await?;
+    let view = state.service.page(found.doc, caller.as_ref()).await?;
     Ok(web::cached_json(&headers, private, Some(version), &view))
 }
 
-/// `POST /courses/{course}/publish` and friends.
-///
-/// # Errors
-/// 422 listing what is missing; 404/403/412 as any edit.
-pub async fn publish<D: Document>(
-    state: State<AppState>,
-    caller: AuthUser,
-    reference: Path<String>,
-    precondition: Precondition,
-) -> Result<Response, ApiError> {
-    move_to::<D>(
-        state,
-        caller,
-        reference,
-        precondition,
-        PublicationStatus::Published,
-    )
-    .await
-}
-
-/// `POST /courses/{course}/archive` and friends: out of the listings and the sitemap, 404 for
-/// the public; its authors still see and may publish it again.
+/// `POST /courses/{course}/publish` (`PUBLISH`) and `POST /courses/{course}/archive`, and the
+/// same for articles and paths: publishing (422 listing what is missing), or archiving (out of
+/// the listings and the sitemap, 404 for the public; its authors still see it and may publish
+/// it again).
 ///
 /// # Errors
 /// 404/403/412 as any edit.
-pub async fn archive<D: Document>(
-    state: State<AppState>,
-    caller: AuthUser,
-    reference: Path<String>,
-    precondition: Precondition,
-) -> Result<Response, ApiError> {
-    move_to::<D>(
-        state,
-        caller,
-        reference,
-        precondition,
-        PublicationStatus::Archived,
-    )
-    .await
-}
-
-async fn move_to<D: Document>(
+pub async fn move_to<D: Presented, const PUBLISH: bool>(
     State(state): State<AppState>,
     caller: AuthUser,
     Path(reference): Path<String>,
     precondition: Precondition,
-    status: PublicationStatus,
 ) -> Result<Response, ApiError> {
-    let doc = document::move_to::<D>(
-        &state.store,
-        &state.site,
-        &caller,
-        &reference,
-        &precondition,
-        status,
-    )
-    .await?;
+    let status = if PUBLISH {
+        PublicationStatus::Published
+    } else {
+        PublicationStatus::Archived
+    };
+    let doc = state
+        .service
+        .move_to::<D>(&caller, &reference, &precondition, status)
+        .await?;
     written(&state, doc, &caller, None).await
 }
 
-/// Applies `change` to the thing `reference` names, as [`document::edit`] does, and answers
-/// with its page.
+/// Applies `change` to the document `reference` names, as [`crate::service::Service::edit`]
+/// does, and answers with its page.
 ///
 /// # Errors
-/// As [`document::edit`].
-pub async fn edit<D: Document>(
+/// As [`crate::service::Service::edit`].
+pub async fn edit<D: Presented>(
     state: &AppState,
     caller: &AuthUser,
     reference: &str,
     precondition: &Precondition,
     required: bool,
-    change: impl FnOnce(&mut D) -> Result<Transaction, ApiError>,
+    change: impl FnOnce(&mut D) -> Result<Vec<LessonChange>, ApiError>,
 ) -> Result<Response, ApiError> {
-    let doc = document::edit::<D>(
-        &state.store,
-        &state.site,
-        caller,
-        reference,
-        precondition,
-        required,
-        change,
-    )
-    .await?;
+    let doc = state
+        .service
+        .edit::<D>(caller, reference, precondition, required, change)
+        .await?;
     written(state, doc, caller, None).await
 }
 
@@ -192,14 +153,14 @@ pub async fn edit<D: Document>(
 ///
 /// # Errors
 /// When reading what the page shows fails.
-pub async fn written<D: Document>(
+pub async fn written<D: Presented>(
     state: &AppState,
     doc: D,
     caller: &AuthUser,
     created_at: Option<String>,
 ) -> Result<Response, ApiError> {
     let version = doc.lifecycle().version;
-    let view = doc.present(&state.store, &state.site, Some(caller)).await?;
+    let view = state.service.page(doc, Some(caller)).await?;
     Ok(web::written(version, &view, created_at.as_deref()))
 }
 
@@ -221,11 +182,10 @@ pub async fn tags(State(state): State<AppState>, headers: HeaderMap) -> Result<R
         items: Vec<TagEntry>,
     }
     let items = state
-        .store
-        .tag_counts()
+        .service
+        .tags()
         .await?
         .into_iter()
-        .filter(|t| t.courses > 0 || t.articles > 0)
         .map(|t| TagEntry {
             tag: t.tag,
             courses: t.courses,
@@ -239,8 +199,7 @@ pub async fn tags(State(state): State<AppState>, headers: HeaderMap) -> Result<R
 #[derive(Debug, Deserialize)]
 struct Located {
     url: String,
-    #[serde(with = "time::serde::rfc3339")]
-    updated_at: time::OffsetDateTime,
+    updated_at: Timestamp,
 }
 
 /// `GET /sitemap.xml`: the URL of every published course, article and career path.
@@ -251,16 +210,11 @@ pub async fn sitemap(
     State(state): State<AppState>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let store = &state.store;
-    let (courses, articles, paths) = tokio::try_join!(
-        store.list_all::<Located>(Kind::Course, &Facet::All),
-        store.list_all::<Located>(Kind::Article, &Facet::All),
-        store.list_all::<Located>(Kind::Path, &Facet::All),
-    )?;
-    let entries: Vec<SitemapEntry> = courses
+    let entries: Vec<SitemapEntry> = state
+        .service
+        .everything_published::<Located>()
+        .await?
         .into_iter()
-        .chain(articles)
-        .chain(paths)
         .map(|card| SitemapEntry {
             location: card.url,
             last_modified: card.updated_at,

@@ -1,4 +1,4 @@
-//! The values the catalogue is made of — slugs, tags, titles, markdown, URLs, durations — each a
+//! The values the catalog is made of — slugs, tags, titles, markdown, URLs, durations — each a
 //! type that can only hold a valid value.
 //!
 //! They deserialise through their parsers, so a request body that names an invalid value is
@@ -7,6 +7,13 @@
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
+
+mod text;
+
+pub use text::{
+    Body, Description, Excerpt, Line, Markdown, MetaDescription, MetaTitle, Minutes, Note,
+    RoleTitle, Summary, Title, WebUrl,
+};
 
 /// Why a value was refused, in a sentence a client can show next to the field.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -166,197 +173,6 @@ impl From<Tags> for Vec<Tag> {
     }
 }
 
-/// One line of text of `MIN` to `MAX` characters, trimmed, without control characters: titles,
-/// summaries, meta descriptions, notes.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct Line<const MIN: usize, const MAX: usize>(String);
-
-impl<const MIN: usize, const MAX: usize> Line<MIN, MAX> {
-    /// # Errors
-    /// When the trimmed text is too short or too long, or holds a control character.
-    pub fn parse(raw: &str) -> Result<Self, Invalid> {
-        let text = raw.trim();
-        let length = text.chars().count();
-        if !(MIN..=MAX).contains(&length) {
-            return Err(Invalid::new(if MIN == 0 {
-                format!("must be at most {MAX} characters")
-            } else {
-                format!("must be {MIN} to {MAX} characters")
-            }));
-        }
-        if text.chars().any(char::is_control) {
-            return Err(Invalid::new("must be one line without control characters"));
-        }
-        Ok(Self(text.to_owned()))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-}
-
-impl<const MIN: usize, const MAX: usize> Default for Line<MIN, MAX> {
-    /// The empty line; only meaningful where `MIN` is 0.
-    fn default() -> Self {
-        Self(String::new())
-    }
-}
-
-impl<const MIN: usize, const MAX: usize> TryFrom<String> for Line<MIN, MAX> {
-    type Error = Invalid;
-    fn try_from(raw: String) -> Result<Self, Invalid> {
-        Self::parse(&raw)
-    }
-}
-
-impl<const MIN: usize, const MAX: usize> From<Line<MIN, MAX>> for String {
-    fn from(line: Line<MIN, MAX>) -> Self {
-        line.0
-    }
-}
-
-impl<const MIN: usize, const MAX: usize> fmt::Display for Line<MIN, MAX> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-/// The title of a course, module, lesson, article or career path.
-pub type Title = Line<1, 200>;
-/// A course's one-paragraph summary (empty while a draft is being written).
-pub type Summary = Line<0, 300>;
-/// An article's teaser (empty while a draft is being written).
-pub type Excerpt = Line<0, 500>;
-/// The `<title>` a search engine shows, when it differs from the title.
-pub type MetaTitle = Line<1, 70>;
-/// The snippet a search engine shows: at most 160 characters.
-pub type MetaDescription = Line<1, 160>;
-/// A note on a career path's step.
-pub type Note = Line<0, 500>;
-/// A job a career path leads to: `Cloud backend engineer`.
-pub type RoleTitle = Line<1, 80>;
-
-/// Markdown, stored exactly as written (never trimmed, never executed), at most `MAX_BYTES`
-/// bytes of UTF-8 so that an item stays far below DynamoDB's 400 KB.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct Markdown<const MAX_BYTES: usize>(String);
-
-impl<const MAX_BYTES: usize> Markdown<MAX_BYTES> {
-    /// # Errors
-    /// When the text is longer than `MAX_BYTES` or holds a NUL.
-    pub fn parse(raw: &str) -> Result<Self, Invalid> {
-        if raw.len() > MAX_BYTES {
-            return Err(Invalid::new(format!("must be at most {MAX_BYTES} bytes")));
-        }
-        if raw.contains('\0') {
-            return Err(Invalid::new("must not contain NUL characters"));
-        }
-        Ok(Self(raw.to_owned()))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    /// Whether there is nothing but whitespace.
-    pub fn is_blank(&self) -> bool {
-        self.0.trim().is_empty()
-    }
-}
-
-impl<const MAX_BYTES: usize> TryFrom<String> for Markdown<MAX_BYTES> {
-    type Error = Invalid;
-    fn try_from(raw: String) -> Result<Self, Invalid> {
-        Self::parse(&raw)
-    }
-}
-
-impl<const MAX_BYTES: usize> From<Markdown<MAX_BYTES>> for String {
-    fn from(text: Markdown<MAX_BYTES>) -> Self {
-        text.0
-    }
-}
-
-/// A course's description.
-pub type Description = Markdown<20_000>;
-/// The body of a lesson or an article.
-pub type Body = Markdown<150_000>;
-
-/// An absolute `http` or `https` URL of at most 2,048 characters: images, videos, canonical
-/// URLs, a lesson's further reading.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct WebUrl(String);
-
-impl WebUrl {
-    /// # Errors
-    /// When `raw` is not an absolute http(s) URL with a host.
-    pub fn parse(raw: &str) -> Result<Self, Invalid> {
-        let invalid = || Invalid::new("must be an absolute http or https URL");
-        if raw.len() > 2048 {
-            return Err(Invalid::new("must be at most 2048 characters"));
-        }
-        let url = url::Url::parse(raw).map_err(|_| invalid())?;
-        if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-            return Err(invalid());
-        }
-        Ok(Self(url.into()))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl TryFrom<String> for WebUrl {
-    type Error = Invalid;
-    fn try_from(raw: String) -> Result<Self, Invalid> {
-        Self::parse(&raw)
-    }
-}
-
-impl From<WebUrl> for String {
-    fn from(url: WebUrl) -> Self {
-        url.0
-    }
-}
-
-/// How long a lesson takes: 1 to 600 minutes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(try_from = "u32", into = "u32")]
-pub struct Minutes(u32);
-
-impl Minutes {
-    pub const MAX: u32 = 600;
-
-    pub fn get(self) -> u32 {
-        self.0
-    }
-}
-
-impl TryFrom<u32> for Minutes {
-    type Error = Invalid;
-    fn try_from(minutes: u32) -> Result<Self, Invalid> {
-        if (1..=Self::MAX).contains(&minutes) {
-            Ok(Self(minutes))
-        } else {
-            Err(Invalid::new(format!("must be 1 to {} minutes", Self::MAX)))
-        }
-    }
-}
-
-impl From<Minutes> for u32 {
-    fn from(minutes: Minutes) -> Self {
-        minutes.0
-    }
-}
-
 /// Who a course is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -395,7 +211,6 @@ where
 {
     Option::<T>::deserialize(deserializer).map(Some)
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -429,36 +244,6 @@ mod tests {
         assert!(repeated.to_string().contains("`sql`"), "{repeated}");
         let many: Vec<Tag> = (0..9).map(|i| tag(&format!("t{i}"))).collect();
         assert!(Tags::try_from(many).is_err());
-    }
-
-    #[test]
-    fn a_line_is_trimmed_and_counted_in_characters() {
-        let title = Title::parse("  Caching with Redis  ").unwrap();
-        assert_eq!(title.as_str(), "Caching with Redis");
-        assert!(Title::parse("   ").is_err());
-        assert!(MetaDescription::parse(&"é".repeat(160)).is_ok());
-        assert!(MetaDescription::parse(&"é".repeat(161)).is_err());
-        assert!(Title::parse("two\nlines").is_err());
-    }
-
-    #[test]
-    fn markdown_is_kept_exactly_as_written() {
-        let raw = "  # Title\n\n<script>alert(1)</script>\n";
-        assert_eq!(Body::parse(raw).unwrap().as_str(), raw);
-        assert!(Description::parse(&"x".repeat(20_001)).is_err());
-    }
-
-    #[test]
-    fn only_absolute_web_urls_are_urls() {
-        assert!(WebUrl::parse("https://cdn.skillpath.dev/a.png").is_ok());
-        for bad in [
-            "javascript:alert(1)",
-            "/relative",
-            "ftp://x.org/f",
-            "https://",
-        ] {
-            assert!(WebUrl::parse(bad).is_err(), "{bad} was accepted");
-        }
     }
 
     #[test]

@@ -1,0 +1,238 @@
+//! Articles: the school's writing for search engines and learners — tags (the first is the
+//! primary), SEO fields, related articles, JSON-LD, and the links a body makes to the rest of
+//! the catalog, checked when the article is published.
+
+mod routes;
+
+use serde::{Deserialize, Serialize};
+use shared::FieldError;
+use shared::catalog::PublicationStatus;
+use shared::clock::Timestamp;
+use shared::config::BaseUrl;
+use shared::identity::{Role, UserId};
+
+pub use routes::router;
+
+use crate::document::{Document, Lifecycle, Lookup, Refs, document_fields, required};
+use crate::fields::{Body, Excerpt, Slug, Tag, Tags, Title, WebUrl};
+use crate::keys::Kind;
+use crate::markdown::{self, InternalLink, LinkTarget};
+use crate::seo::{self, Seo};
+
+shared::typed_id!(
+    /// An article of the catalog.
+    ArticleId
+);
+
+/// How many related articles a page shows.
+pub const RELATED: usize = 4;
+/// Most articles an author may pin as related.
+pub const MAX_PINNED: usize = RELATED;
+
+/// An article, as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Article {
+    pub id: ArticleId,
+    pub slug: Slug,
+    pub title: Title,
+    pub excerpt: Excerpt,
+    /// Markdown, as written.
+    pub body: Body,
+    /// The first is the primary tag.
+    pub tags: Tags,
+    pub author: Author,
+    #[serde(flatten)]
+    pub lifecycle: Lifecycle,
+    pub seo: Seo,
+    /// Articles the author chose to show as related, before those found by shared tags.
+    pub pinned_related: Vec<ArticleId>,
+    /// The links its body makes to this site, found when the body is written.
+    pub internal_links: Vec<InternalLink>,
+}
+
+/// Who wrote an article, as of writing it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Author {
+    pub id: UserId,
+    pub name: String,
+}
+
+/// An article in a listing (and among related articles).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ArticleCard {
+    pub id: ArticleId,
+    pub slug: Slug,
+    pub title: Title,
+    pub excerpt: Excerpt,
+    pub tags: Tags,
+    pub author_name: String,
+    pub reading_minutes: u32,
+    pub url: String,
+    pub image: Option<WebUrl>,
+    pub published_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// An article's page.
+#[derive(Debug, Serialize)]
+pub struct ArticleView {
+    #[serde(flatten)]
+    pub article: Article,
+    /// The body, rendered and sanitised.
+    pub body_html: String,
+    pub reading_minutes: u32,
+    pub canonical_url: String,
+    /// Pinned articles first, then the newest sharing a tag (primary first); published only.
+    pub related: Vec<ArticleCard>,
+    /// schema.org `Article`, ready for a `<script type="application/ld+json">` element.
+    pub json_ld: String,
+}
+
+impl Article {
+    fn json_ld(&self, site: &BaseUrl, canonical: &str) -> serde_json::Value {
+        let life = &self.lifecycle;
+        let mut document = serde_json::json!({
+            "@context": "https://schema.org",
+            "@type": "Article",
+            "@id": canonical,
+            "url": canonical,
+            "mainEntityOfPage": {"@type": "WebPage", "@id": canonical},
+            "headline": self.title.as_str(),
+            "description": self.seo.meta_description.as_ref()
+                .map_or(self.excerpt.as_str(), |d| d.as_str()),
+            "author": {"@type": "Person", "name": self.author.name},
+            "publisher": seo::organization(site),
+            "keywords": self.tags.as_slice().iter().map(Tag::as_str).collect::<Vec<_>>(),
+            "wordCount": self.body.as_str().split_whitespace().count(),
+            "timeRequired": format!("PT{}M", markdown::reading_minutes(self.body.as_str())),
+            "inLanguage": "en",
+            "dateCreated": life.created_at.to_string(),
+            "dateModified": life.updated_at.to_string(),
+        });
+        if let Some(primary) = self.tags.primary() {
+            document["articleSection"] = primary.as_str().into();
+        }
+        if let Some(published) = life.published_at {
+            document["datePublished"] = published.to_string().into();
+        }
+        if let Some(image) = &self.seo.image {
+            document["image"] = image.as_str().into();
+        }
+        document
+    }
+
+    /// What is wrong with the links of its body: links to pages of this site that are not in
+    /// the catalog, or to courses, articles and paths that do not exist or are not
+    /// published.
+    fn broken_links(&self, found: &Lookup) -> Vec<FieldError> {
+        let mut broken = Vec::new();
+        for link in &self.internal_links {
+            let Some(LinkTarget { kind, slug }) = &link.target else {
+                broken.push(FieldError::new(
+                    "body",
+                    format!(
+                        "links to `{}`, which is not a page of the catalog",
+                        link.href
+                    ),
+                ));
+                continue;
+            };
+            let kind = Kind::from(*kind);
+            let owner = found.owner(kind, slug);
+            if kind == Kind::Article && owner == Some(&self.id.to_string()) {
+                continue;
+            }
+            let status = owner.and_then(|id| found.by_id(kind, id)).map(|o| o.status);
+            let problem = match status {
+                None => "no such",
+                Some(PublicationStatus::Published) => continue,
+                Some(_) => "an unpublished",
+            };
+            broken.push(FieldError::new(
+                "body",
+                format!("links to `{}`: {problem} {}", link.href, kind.as_str()),
+            ));
+        }
+        broken
+    }
+
+    /// Its page, with its `related` articles.
+    pub fn view(self, site: &BaseUrl, related: Vec<ArticleCard>) -> ArticleView {
+        let canonical_url = self.seo.canonical(site, &self.url_path());
+        ArticleView {
+            body_html: markdown::to_safe_html(self.body.as_str()),
+            reading_minutes: markdown::reading_minutes(self.body.as_str()),
+            json_ld: seo::script_text(&self.json_ld(site, &canonical_url)),
+            canonical_url,
+            related,
+            article: self,
+        }
+    }
+}
+
+impl Document for Article {
+    const KIND: Kind = Kind::Article;
+    const AUTHOR_ROLE: Role = Role::Instructor;
+    type Id = ArticleId;
+    type Card = ArticleCard;
+    type View = ArticleView;
+
+    document_fields!();
+
+    fn is_authored_by(&self, user: UserId) -> bool {
+        self.author.id == user
+    }
+
+    fn tags(&self) -> &[Tag] {
+        self.tags.as_slice()
+    }
+
+    fn card(&self, site: &BaseUrl) -> ArticleCard {
+        ArticleCard {
+            id: self.id,
+            slug: self.slug.clone(),
+            title: self.title.clone(),
+            excerpt: self.excerpt.clone(),
+            tags: self.tags.clone(),
+            author_name: self.author.name.clone(),
+            reading_minutes: markdown::reading_minutes(self.body.as_str()),
+            url: site.join(&self.url_path()),
+            image: self.seo.image.clone(),
+            published_at: self.lifecycle.listed_at(),
+            updated_at: self.lifecycle.updated_at,
+        }
+    }
+
+    fn refers_to(&self) -> Refs {
+        let mut slugs: Vec<(Kind, Slug)> = Vec::new();
+        for target in self.internal_links.iter().filter_map(|l| l.target.as_ref()) {
+            let named = (Kind::from(target.kind), target.slug.clone());
+            if !slugs.contains(&named) {
+                slugs.push(named);
+            }
+        }
+        Refs {
+            slugs,
+            ids: Vec::new(),
+        }
+    }
+
+    fn missing(&self, found: &Lookup) -> Vec<FieldError> {
+        let mut missing = required(&[
+            ("excerpt", self.excerpt.is_empty()),
+            ("body", self.body.is_blank()),
+        ]);
+        if self.tags.as_slice().is_empty() {
+            missing.push(FieldError::new(
+                "tags",
+                "at least one is required to publish",
+            ));
+        }
+        missing.extend(required(&[(
+            "seo.meta_description",
+            self.seo.meta_description.is_none(),
+        )]));
+        missing.extend(self.broken_links(found));
+        missing
+    }
+}

@@ -1,0 +1,145 @@
+//! The article routes: creating and editing articles (the rest is every kind's, in
+//! [`crate::catalog`]).
+
+use axum::Router;
+use axum::extract::State;
+use axum::response::Response;
+use axum::routing::{get, post};
+use serde::Deserialize;
+use shared::extract::Path;
+use shared::identity::Role;
+use shared::token::AuthUser;
+use shared::{ApiError, Json};
+
+use super::{Article, ArticleId, Author};
+use crate::AppState;
+use crate::catalog::{self, written};
+use crate::document::{Document, Lifecycle};
+use crate::fields::{Body, Excerpt, Slug, Tags, Title, set};
+use crate::markdown;
+use crate::seo::Seo;
+use crate::web::Precondition;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/articles/{article}/publish",
+            post(catalog::move_to::<Article, true>),
+        )
+        .route(
+            "/articles/{article}/archive",
+            post(catalog::move_to::<Article, false>),
+        )
+        .route("/articles", get(catalog::list::<Article>).post(create))
+        .route(
+            "/articles/{article}",
+            get(catalog::show::<Article>).patch(update),
+        )
+}
+
+/// The body of `POST /articles`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewArticle {
+    slug: Slug,
+    title: Title,
+    #[serde(default)]
+    excerpt: Excerpt,
+    #[serde(default)]
+    body: Body,
+    #[serde(default)]
+    tags: Tags,
+    #[serde(default)]
+    seo: Seo,
+    /// Ids or slugs of articles to show as related.
+    #[serde(default)]
+    pinned_related: Vec<String>,
+}
+
+/// `POST /articles`: a new draft article by the caller (an instructor or an admin).
+async fn create(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    Json(input): Json<NewArticle>,
+) -> Result<Response, ApiError> {
+    caller.require(Role::Instructor)?;
+    let service = &state.service;
+    let pinned_related = service.pinned_articles(input.pinned_related).await?;
+    let article = Article {
+        id: ArticleId::new(),
+        internal_links: markdown::internal_links(input.body.as_str(), service.site()),
+        slug: input.slug,
+        title: input.title,
+        excerpt: input.excerpt,
+        body: input.body,
+        tags: input.tags,
+        author: Author {
+            id: caller.id,
+            name: caller.name.clone(),
+        },
+        lifecycle: Lifecycle::new(service.now()),
+        seo: input.seo,
+        pinned_related,
+    };
+    service.create(&article).await?;
+    let location = article.url_path();
+    written(&state, article, &caller, Some(location)).await
+}
+
+/// The body of `PATCH /articles/{article}`: the fields to change.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ArticlePatch {
+    slug: Option<Slug>,
+    title: Option<Title>,
+    excerpt: Option<Excerpt>,
+    body: Option<Body>,
+    tags: Option<Tags>,
+    seo: Option<Seo>,
+    pinned_related: Option<Vec<String>>,
+}
+
+/// `PATCH /articles/{article}` with `If-Match`: changes the fields given. A published article
+/// must stay complete, its links included.
+async fn update(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    Path(reference): Path<String>,
+    precondition: Precondition,
+    Json(patch): Json<ArticlePatch>,
+) -> Result<Response, ApiError> {
+    let pinned_related = match patch.pinned_related {
+        Some(references) => Some(state.service.pinned_articles(references).await?),
+        None => None,
+    };
+    let site = state.service.site().clone();
+    catalog::edit::<Article>(
+        &state,
+        &caller,
+        &reference,
+        &precondition,
+        true,
+        |article| {
+            if let Some(pinned) = pinned_related {
+                if pinned.contains(&article.id) {
+                    return Err(ApiError::invalid(
+                        "pinned_related",
+                        "an article is not related to itself",
+                    ));
+                }
+                article.pinned_related = pinned;
+            }
+            if let Some(body) = patch.body {
+                article.internal_links = markdown::internal_links(body.as_str(), &site);
+                article.body = body;
+            }
+            set(&mut article.slug, patch.slug);
+            set(&mut article.title, patch.title);
+            set(&mut article.excerpt, patch.excerpt);
+            set(&mut article.tags, patch.tags);
+            set(&mut article.seo, patch.seo);
+            Ok(Vec::new())
+        },
+    )
+    .await
+}

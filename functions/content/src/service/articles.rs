@@ -1,0 +1,97 @@
+//! An article's own reads: the articles an author pins as related, found by id or slug, and
+//! the related articles its page shows.
+
+use shared::dynamo::DbError;
+use shared::token::AuthUser;
+use shared::{ApiError, FieldError};
+
+use super::{Presented, Service};
+use crate::articles::{Article, ArticleCard, ArticleId, ArticleView, MAX_PINNED, RELATED};
+use crate::fields::Slug;
+use crate::keys::{Facet, Kind};
+
+impl Presented for Article {
+    async fn present(
+        self,
+        service: &Service,
+        _caller: Option<&AuthUser>,
+    ) -> Result<ArticleView, DbError> {
+        let related = service.related(&self).await?;
+        Ok(self.view(service.site(), related))
+    }
+}
+
+impl Service {
+    /// The ids of the articles `references` (ids or slugs) name, in order.
+    ///
+    /// # Errors
+    /// 422 naming each reference that is no article or is repeated, or when there are too
+    /// many.
+    pub async fn pinned_articles(
+        &self,
+        references: Vec<String>,
+    ) -> Result<Vec<ArticleId>, ApiError> {
+        if references.len() > MAX_PINNED {
+            return Err(ApiError::invalid(
+                "pinned_related",
+                format!("at most {MAX_PINNED} articles"),
+            ));
+        }
+        let slugs: Vec<(Kind, Slug)> = references
+            .iter()
+            .filter_map(|r| Slug::parse(r).ok().map(|slug| (Kind::Article, slug)))
+            .collect();
+        let owners = self.store.slug_owners(&slugs).await?;
+        let mut ids = Vec::with_capacity(references.len());
+        let mut errors = Vec::new();
+        for (i, reference) in references.iter().enumerate() {
+            let id = reference.parse::<ArticleId>().ok().or_else(|| {
+                let slug = Slug::parse(reference).ok()?;
+                owners.get(&(Kind::Article, slug))?.parse().ok()
+            });
+            match id {
+                Some(id) if !ids.contains(&id) => ids.push(id),
+                Some(_) => errors.push(FieldError::new(
+                    format!("pinned_related[{i}]"),
+                    "is listed twice",
+                )),
+                None => errors.push(FieldError::new(
+                    format!("pinned_related[{i}]"),
+                    "is not an article",
+                )),
+            }
+        }
+        if errors.is_empty() {
+            Ok(ids)
+        } else {
+            Err(ApiError::Invalid(errors))
+        }
+    }
+
+    /// What `article`'s page shows as related: the pinned articles first, then the newest
+    /// sharing a tag (primary first); published ones only.
+    async fn related(&self, article: &Article) -> Result<Vec<ArticleCard>, DbError> {
+        let pinned: Vec<String> = article
+            .pinned_related
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        let mut related: Vec<ArticleCard> =
+            self.store.published_cards(Kind::Article, &pinned).await?;
+        let enough = i32::try_from(RELATED + 1).unwrap_or(i32::MAX);
+        for tag in article.tags.as_slice() {
+            if related.len() >= RELATED {
+                break;
+            }
+            let facet = Facet::Tag(tag.clone());
+            let newest: Vec<ArticleCard> = self.store.newest(Kind::Article, &facet, enough).await?;
+            for card in newest {
+                if card.id != article.id && !related.iter().any(|r| r.id == card.id) {
+                    related.push(card);
+                }
+            }
+        }
+        related.truncate(RELATED);
+        Ok(related)
+    }
+}

@@ -1,0 +1,108 @@
+//! The listings: pages of published documents' cards, newest first, and the tag counts.
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use shared::dynamo::{
+    DbError, GSI1, GSI1_PK, GSI1_SK, Item, PK, Query, SK, attr, from_item, from_items, s,
+};
+use shared::page::{ListError, Listing, Page, read_page};
+
+use super::Store;
+use crate::fields::{Level, Tag};
+use crate::keys::{self, Facet, Kind};
+
+/// A tag and how many published courses and articles carry it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TagCount {
+    pub tag: Tag,
+    #[serde(default)]
+    pub courses: u64,
+    #[serde(default)]
+    pub articles: u64,
+}
+
+/// The query of the listing of `kind` in `facet`, newest first, reading only the cards.
+fn listing(kind: Kind, facet: &Facet) -> Query {
+    Query::partition(GSI1_PK, keys::listing(kind, facet))
+        .on(GSI1)
+        .newest_first()
+        .project(&["card"])
+}
+
+/// The card an item of a listing holds.
+fn card<C: DeserializeOwned>(mut item: Item) -> Result<C, DbError> {
+    match item.remove("card") {
+        Some(AttributeValue::M(card)) => from_item(card),
+        _ => Err(DbError::Other(anyhow::anyhow!(
+            "a listing item has no card"
+        ))),
+    }
+}
+
+impl Store {
+    /// One page of the listing of `kind` in `facet`, newest first, from `cursor`; only
+    /// courses of `level` when one is given.
+    ///
+    /// # Errors
+    /// [`ListError::Cursor`] for a cursor that is not one of this listing's; when DynamoDB
+    /// fails.
+    pub async fn list<C: DeserializeOwned>(
+        &self,
+        kind: Kind,
+        facet: &Facet,
+        level: Option<Level>,
+        limit: i32,
+        cursor: Option<&str>,
+    ) -> Result<Page<C>, ListError> {
+        let partition = keys::listing(kind, facet);
+        let mut query = listing(kind, facet).limit(limit);
+        if let Some(level) = level {
+            query = query.filter(attr("card.level").eq(s(level.as_str())));
+        }
+        let spec = Listing {
+            key_attributes: &[PK, SK, GSI1_PK, GSI1_SK],
+            partition: &[(GSI1_PK, &partition)],
+        };
+        read_page(&self.table, query, spec, cursor, card).await
+    }
+
+    /// The first `limit` cards of the listing of `kind` in `facet`, newest first.
+    ///
+    /// # Errors
+    /// When DynamoDB fails or a card is malformed.
+    pub async fn newest<C: DeserializeOwned>(
+        &self,
+        kind: Kind,
+        facet: &Facet,
+        limit: i32,
+    ) -> Result<Vec<C>, DbError> {
+        let page = self.table.query(listing(kind, facet).limit(limit)).await?;
+        page.items.into_iter().map(card).collect()
+    }
+
+    /// Every card of the listing of `kind` in `facet`, newest first (the sitemap's pages).
+    ///
+    /// # Errors
+    /// When DynamoDB fails or a card is malformed.
+    pub async fn list_all<C: DeserializeOwned>(
+        &self,
+        kind: Kind,
+        facet: &Facet,
+    ) -> Result<Vec<C>, DbError> {
+        let items = self.table.query_all(listing(kind, facet)).await?;
+        items.into_iter().map(card).collect()
+    }
+
+    /// Every tag with its counts, by name.
+    ///
+    /// # Errors
+    /// When DynamoDB fails or an item is malformed.
+    pub async fn tag_counts(&self) -> Result<Vec<TagCount>, DbError> {
+        let items = self
+            .table
+            .query_all(Query::partition(PK, keys::TAGS))
+            .await?;
+        from_items(items)
+    }
+}

@@ -1,0 +1,128 @@
+//! The only code that talks to DynamoDB: the content table (read and write) and the enrollments
+//! of the progress table (read-only). Storage conditions become domain errors here.
+//!
+//! Reads are one request where the access pattern allows: a document by id is one `GetItem`,
+//! by its current slug one `Query` of `gsi1`; a listing page is one `Query`. A write is one
+//! `PutItem`, or one `TransactWriteItems` when it spans items (a slug claim, listing cards, tag
+//! counts, a lesson), always conditioned on the version it was computed from.
+
+mod listings;
+mod lookups;
+mod writes;
+
+use serde::Deserialize;
+use shared::dynamo::{DbError, GSI1, GSI1_PK, Query, Table, from_item};
+
+pub use listings::TagCount;
+pub use lookups::LessonItem;
+pub use writes::LessonChange;
+
+use crate::document::Document;
+use crate::fields::Slug;
+use crate::keys;
+
+/// How a document is looked up by slug.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Read {
+    /// For pages: one eventually consistent `Query` of the slug index (the slug claim only
+    /// when that finds nothing: an old slug, or an index that has not caught up).
+    Fast,
+    /// For edits: the slug claim and the item, both strongly consistent.
+    Fresh,
+}
+
+/// A document found by reference.
+#[derive(Debug, Clone)]
+pub struct Found<D> {
+    pub doc: D,
+    /// Whether it was named by a slug it no longer has (its URL moved).
+    pub moved: bool,
+}
+
+/// Why a write was not applied.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    /// The stored version is not the one the change was computed from.
+    #[error("the document changed since it was read")]
+    Stale,
+    /// Another document of the kind has, or had, the slug.
+    #[error("the slug is taken")]
+    SlugTaken,
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+/// The content table, and the enrollments of the progress table.
+#[derive(Debug, Clone)]
+pub struct Store {
+    table: Table,
+    progress: Table,
+}
+
+impl Store {
+    pub fn new(table: Table, progress: Table) -> Self {
+        Self { table, progress }
+    }
+
+    /// The document with `id`.
+    ///
+    /// # Errors
+    /// When DynamoDB fails or the item is malformed.
+    pub async fn get<D: Document>(&self, id: D::Id) -> Result<Option<D>, DbError> {
+        let key = keys::entity(D::KIND, &id.to_string());
+        self.table
+            .get(&key, true, &[])
+            .await?
+            .map(from_item)
+            .transpose()
+    }
+
+    /// The document `reference` names: an id, its slug, or a slug it had before.
+    ///
+    /// # Errors
+    /// When DynamoDB fails or an item is malformed.
+    pub async fn resolve<D: Document>(
+        &self,
+        reference: &str,
+        read: Read,
+    ) -> Result<Option<Found<D>>, DbError> {
+        let current = |doc| Found { doc, moved: false };
+        if let Ok(id) = reference.parse::<D::Id>() {
+            return Ok(self.get::<D>(id).await?.map(current));
+        }
+        let Ok(slug) = Slug::parse(reference) else {
+            return Ok(None);
+        };
+        if read == Read::Fast {
+            let (partition, _) = keys::by_slug(D::KIND, &slug);
+            let page = self
+                .table
+                .query(Query::partition(GSI1_PK, partition).on(GSI1))
+                .await?;
+            if let Some(item) = page.items.into_iter().next() {
+                return Ok(Some(current(from_item(item)?)));
+            }
+        }
+        #[derive(Deserialize)]
+        struct Claim {
+            id: String,
+        }
+        let Some(claim) = self
+            .table
+            .get(&keys::slug_claim(D::KIND, &slug), true, &[])
+            .await?
+        else {
+            return Ok(None);
+        };
+        let claim: Claim = from_item(claim)?;
+        let id = claim.id.parse::<D::Id>().map_err(|_| {
+            DbError::Other(anyhow::anyhow!(
+                "the claim on slug {slug} names no valid id"
+            ))
+        })?;
+        Ok(self.get::<D>(id).await?.map(|doc: D| {
+            let moved = *doc.slug() != slug;
+            Found { doc, moved }
+        }))
+    }
+}

@@ -1,0 +1,226 @@
+//! Writing documents: a new one with its slug claim, a change conditioned on the version it was
+//! made from, and what goes with either in the same request — listing cards, tag counts, a
+//! course's lessons.
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use shared::catalog::{CourseId, LessonId};
+use shared::config::BaseUrl;
+use shared::dynamo::{
+    ENTITY, Expr, GSI1_PK, GSI1_SK, Item, Key, PK, SK, Write, attr, n, s, to_item,
+};
+
+use super::{Store, WriteError};
+use crate::courses::LessonContent;
+use crate::document::Document;
+use crate::keys;
+use crate::store::LessonItem;
+
+/// A change to one of a course's lessons' own items, made with the course's.
+#[derive(Debug, Clone)]
+pub enum LessonChange {
+    /// Writes the lesson's body, video and reading.
+    Put {
+        course: CourseId,
+        lesson: LessonId,
+        content: LessonContent,
+    },
+    /// Removes the lesson's item.
+    Delete { course: CourseId, lesson: LessonId },
+}
+
+impl LessonChange {
+    fn into_write(self) -> Result<Write, WriteError> {
+        Ok(match self {
+            Self::Put {
+                course,
+                lesson,
+                content,
+            } => {
+                let item = LessonItem {
+                    course_id: course,
+                    lesson_id: lesson,
+                    content,
+                };
+                Write::put(with_key(
+                    to_item(&item)?,
+                    &keys::lesson(course, lesson),
+                    "lesson",
+                ))
+            }
+            Self::Delete { course, lesson } => Write::delete(keys::lesson(course, lesson)),
+        })
+    }
+}
+
+/// `item` with the key attributes of `key` and its `entity`.
+fn with_key(mut item: Item, key: &Key, entity: &str) -> Item {
+    item.extend([
+        (PK.to_owned(), s(&key.pk)),
+        (SK.to_owned(), s(&key.sk)),
+        (ENTITY.to_owned(), s(entity)),
+    ]);
+    item
+}
+
+fn document_item<D: Document>(doc: &D) -> Result<Item, WriteError> {
+    let key = keys::entity(D::KIND, &doc.id().to_string());
+    let (gsi1pk, gsi1sk) = keys::by_slug(D::KIND, doc.slug());
+    let mut item = with_key(to_item(doc)?, &key, D::KIND.as_str());
+    item.extend([
+        (GSI1_PK.to_owned(), s(gsi1pk)),
+        (GSI1_SK.to_owned(), s(gsi1sk)),
+    ]);
+    Ok(item)
+}
+
+/// Claims `doc`'s slug for it: the claim must be new, or already its own (a slug it had
+/// before and takes back).
+fn claim_slug<D: Document>(doc: &D) -> Write {
+    let id = doc.id().to_string();
+    let key = keys::slug_claim(D::KIND, doc.slug());
+    let item = with_key(Item::from([("id".to_owned(), s(&id))]), &key, "slug");
+    Write::put(item).when(attr(PK).absent().or(attr("id").eq(s(id))))
+}
+
+/// The cards and tag counts that change when `before` becomes `after`: a published document
+/// has a card in each of its listings and counts once for each of its tags.
+fn listing_changes<D: Document>(
+    before: Option<&D>,
+    after: &D,
+    site: &BaseUrl,
+) -> Result<Vec<Write>, WriteError> {
+    let listed = |doc: &&D| doc.lifecycle().is_published();
+    let (old_facets, old_tags) = before
+        .filter(listed)
+        .map(|doc| (doc.facets(), doc.tags().to_vec()))
+        .unwrap_or_default();
+    let (new_facets, new_tags) = Some(after)
+        .filter(listed)
+        .map(|doc| (doc.facets(), doc.tags().to_vec()))
+        .unwrap_or_default();
+    let id = after.id().to_string();
+    let mut writes = Vec::new();
+    if !new_facets.is_empty() {
+        let position = keys::listing_position(after.lifecycle().listed_at(), &id);
+        let card = AttributeValue::M(to_item(&after.card(site))?);
+        for facet in &new_facets {
+            let key = keys::card(D::KIND, &id, facet);
+            let mut item = with_key(Item::new(), &key, "card");
+            item.extend([
+                (GSI1_PK.to_owned(), s(keys::listing(D::KIND, facet))),
+                (GSI1_SK.to_owned(), s(&position)),
+                ("card".to_owned(), card.clone()),
+            ]);
+            writes.push(Write::put(item));
+        }
+    }
+    for facet in old_facets.iter().filter(|f| !new_facets.contains(f)) {
+        writes.push(Write::delete(keys::card(D::KIND, &id, facet)));
+    }
+    let added = new_tags
+        .iter()
+        .filter(|t| !old_tags.contains(t))
+        .map(|t| (t, 1));
+    let removed = old_tags
+        .iter()
+        .filter(|t| !new_tags.contains(t))
+        .map(|t| (t, -1));
+    for (tag, delta) in added.chain(removed) {
+        let count = Expr::new()
+            .set(ENTITY, s("tag"))
+            .set("tag", s(tag.as_str()))
+            .add(D::KIND.collection(), n(delta));
+        writes.push(Write::update(keys::tag_count(tag), count));
+    }
+    Ok(writes)
+}
+
+impl Store {
+    /// Stores a new document, claiming its slug.
+    ///
+    /// # Errors
+    /// [`WriteError::SlugTaken`] when another document of the kind has or had the slug.
+    pub async fn create<D: Document>(&self, doc: &D, site: &BaseUrl) -> Result<(), WriteError> {
+        let mut writes = vec![Write::create(document_item(doc)?), claim_slug(doc)];
+        writes.extend(listing_changes(None, doc, site)?);
+        let result = self.table.transact(writes).await.map_err(|e| {
+            if e.failed_condition_at(1) {
+                WriteError::SlugTaken
+            } else if e.failed_condition_at(0) {
+                WriteError::Stale
+            } else {
+                WriteError::Db(e)
+            }
+        });
+        self.unless_landed(doc, result).await
+    }
+
+    /// Replaces `before` with `after` if the stored version is still `before`'s, with the
+    /// slug claim, listing cards, tag counts and lesson changes that go with the change.
+    ///
+    /// # Errors
+    /// [`WriteError::Stale`] when the stored version moved on; [`WriteError::SlugTaken`] when
+    /// `after`'s new slug belongs to another document.
+    pub async fn save<D: Document>(
+        &self,
+        before: &D,
+        after: &D,
+        site: &BaseUrl,
+        lessons: Vec<LessonChange>,
+    ) -> Result<(), WriteError> {
+        let put = Write::put(document_item(after)?)
+            .when(attr("version").eq(n(before.lifecycle().version)));
+        let renamed = before.slug() != after.slug();
+        let mut also = Vec::new();
+        if renamed {
+            also.push(claim_slug(after));
+        }
+        also.extend(listing_changes(Some(before), after, site)?);
+        for lesson in lessons {
+            also.push(lesson.into_write()?);
+        }
+        let result = if also.is_empty() {
+            // One item: a conditional put is half the cost of a transaction.
+            self.table.write(put).await.map_err(|e| match e {
+                e if e.failed_any_condition() => WriteError::Stale,
+                e => WriteError::Db(e),
+            })
+        } else {
+            also.insert(0, put);
+            self.table.transact(also).await.map_err(|e| {
+                if e.failed_condition_at(0) {
+                    WriteError::Stale
+                } else if renamed && e.failed_condition_at(1) {
+                    WriteError::SlugTaken
+                } else {
+                    WriteError::Db(e)
+                }
+            })
+        };
+        self.unless_landed(after, result).await
+    }
+
+    /// A write refused as stale may be the SDK's retry of an attempt that did succeed but
+    /// answered too late (a `PutItem` has no idempotency token): then the stored item is
+    /// exactly the one written, which no other writer could have produced (it carries this
+    /// write's version and time). One read tells the two apart, on this failure path only.
+    async fn unless_landed<D: Document>(
+        &self,
+        written: &D,
+        result: Result<(), WriteError>,
+    ) -> Result<(), WriteError> {
+        match result {
+            Err(WriteError::Stale)
+                if self.get::<D>(written.id()).await?.as_ref() == Some(written) =>
+            {
+                tracing::info!(
+                    kind = D::KIND.as_str(),
+                    id = %written.id(),
+                    "a retried write found its first attempt stored"
+                );
+                Ok(())
+            }
+            other => other,
+        }
+    }
+}
