@@ -109,7 +109,10 @@ mod tests {
         let etag = entity_tag(b"body");
         assert!(none_match(&request(&[&etag]), &etag));
         assert!(none_match(&request(&[&format!("W/{etag}")]), &etag));
-        assert!(none_match(&request(&["\"other\"", &format!("\"x\", W/{etag}")]), &etag));
+        assert!(none_match(
+            &request(&["\"other\"", &format!("\"x\", W/{etag}")]),
+            &etag
+        ));
         assert!(none_match(&request(&["*"]), &etag));
         assert!(!none_match(&request(&["\"other\", W/\"else\""]), &etag));
         assert!(!none_match(&HeaderMap::new(), &etag));

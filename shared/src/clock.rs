@@ -137,7 +137,10 @@ enum Source {
     /// The system clock, never repeating itself: the last reading, in microseconds.
     System(AtomicI64),
     /// A test's clock: it says `now`, then moves on by `step`.
-    Manual { now: Mutex<Timestamp>, step: Duration },
+    Manual {
+        now: Mutex<Timestamp>,
+        step: Duration,
+    },
 }
 
 impl fmt::Debug for Clock {
@@ -270,6 +273,9 @@ mod tests {
         assert_eq!(at.unix_seconds(), 1);
         assert_eq!(at.unix_micros(), 1_000_002);
         assert_eq!(Timestamp::from_unix_micros(1_000_002), at);
-        assert_eq!(at.since(at.minus(Duration::from_secs(2))), Duration::from_secs(2));
+        assert_eq!(
+            at.since(at.minus(Duration::from_secs(2))),
+            Duration::from_secs(2)
+        );
     }
 }

@@ -202,7 +202,9 @@ impl BaseUrl {
     /// A sentence saying why `raw` is not an http(s) URL without query or fragment.
     pub fn parse(raw: &str) -> Result<Self, String> {
         let refuse = || {
-            format!("{raw:?} is not an http(s) URL without query or fragment, such as https://skillpath.dev")
+            format!(
+                "{raw:?} is not an http(s) URL without query or fragment, such as https://skillpath.dev"
+            )
         };
         if raw.contains(['?', '#']) || raw.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(refuse());
@@ -303,7 +305,9 @@ mod tests {
         let url = BaseUrl::from_env(&env, "PUBLIC_BASE_URL").unwrap();
         assert_eq!(url.as_str(), "https://skillpath.dev");
         assert_eq!(
-            BaseUrl::parse("http://127.0.0.1:9000/school").unwrap().join("/courses/x"),
+            BaseUrl::parse("http://127.0.0.1:9000/school")
+                .unwrap()
+                .join("/courses/x"),
             "http://127.0.0.1:9000/school/courses/x"
         );
         for bad in [
@@ -315,8 +319,11 @@ mod tests {
             "https://user:pw@x.dev",
             "https://x.dev/a b",
         ] {
-            let err = BaseUrl::from_env(&Env::from_pairs([("PUBLIC_BASE_URL", bad)]), "PUBLIC_BASE_URL")
-                .unwrap_err();
+            let err = BaseUrl::from_env(
+                &Env::from_pairs([("PUBLIC_BASE_URL", bad)]),
+                "PUBLIC_BASE_URL",
+            )
+            .unwrap_err();
             assert!(err.to_string().contains("PUBLIC_BASE_URL"), "{bad}: {err}");
         }
     }

@@ -68,7 +68,11 @@ mod tests {
         within(Duration::from_secs(2), async {
             assert!(allows(Duration::from_millis(100)));
             tokio::time::sleep(Duration::from_millis(1500)).await;
-            assert!(!allows(Duration::from_millis(100)), "{:?} left", remaining());
+            assert!(
+                !allows(Duration::from_millis(100)),
+                "{:?} left",
+                remaining()
+            );
         })
         .await;
     }

@@ -5,14 +5,15 @@
 
 mod error;
 mod expr;
+mod query;
 mod table;
+mod write;
 
 pub use error::DbError;
 pub use expr::{Attr, Cond, Expr, ExprParts, attr};
-pub use table::{
-    CONFLICT_ATTEMPTS, MAX_BATCH_KEYS, MAX_TRANSACTION_ITEMS, Query, QueryPage, Table, Write,
-    retry_conflicts,
-};
+pub use query::{Query, QueryPage};
+pub use table::{CONFLICT_ATTEMPTS, MAX_BATCH_KEYS, MAX_TRANSACTION_ITEMS, Table, retry_conflicts};
+pub use write::Write;
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -25,8 +26,8 @@ use aws_smithy_types::timeout::TimeoutConfig;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::config::{ConfigError, Env};
 use crate::clock::Timestamp;
+use crate::config::{ConfigError, Env};
 
 /// The SDK behaviour this code was written and tested against; pinned so an SDK upgrade never
 /// changes retry or timeout defaults silently.
@@ -239,8 +240,6 @@ mod tests {
         assert_eq!(settings.operation_timeout, Duration::from_millis(1500));
         assert_eq!(settings.max_attempts, 2);
     }
-
-
 
     #[test]
     fn a_key_becomes_the_two_key_attributes() {

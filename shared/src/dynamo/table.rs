@@ -6,13 +6,11 @@
 use std::future::Future;
 
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::types::{
-    ConditionCheck, Delete, KeysAndAttributes, Put, ReturnValue, TransactWriteItem, Update,
-};
+use aws_sdk_dynamodb::types::{KeysAndAttributes, ReturnValue};
 
 use super::error::transaction_error;
-use super::expr::{Cond, Expr, attr};
-use super::{DbError, Item, Key, PK, s};
+use super::expr::Expr;
+use super::{DbError, Item, Key, Query, QueryPage, Write};
 use crate::config::TableName;
 use crate::deadline;
 
@@ -28,221 +26,6 @@ pub const MAX_BATCH_KEYS: usize = 100;
 /// How many times a batch read asks for the keys DynamoDB left unprocessed (it does so under
 /// load) before giving up with [`DbError::Unavailable`].
 const BATCH_ATTEMPTS: u32 = 5;
-
-/// One write: alone ([`Table::write`]) or in a transaction ([`Table::transact`]).
-#[derive(Debug, Clone)]
-pub enum Write {
-    /// Replaces the whole item (its key attributes are in it).
-    Put { item: Item, expr: Expr },
-    /// Changes the item at `key` (creating it when there is none) as `expr` says.
-    Update { key: Key, expr: Expr },
-    /// Removes the item at `key`.
-    Delete { key: Key, expr: Expr },
-    /// Only checks a condition on the item at `key` (in a transaction).
-    Check { key: Key, expr: Expr },
-}
-
-impl Write {
-    pub fn put(item: Item) -> Self {
-        Self::Put {
-            item,
-            expr: Expr::new(),
-        }
-    }
-
-    /// A put that must not replace an item: the key is new.
-    pub fn create(item: Item) -> Self {
-        Self::put(item).when(attr(PK).absent())
-    }
-
-    pub fn update(key: Key, expr: Expr) -> Self {
-        Self::Update { key, expr }
-    }
-
-    pub fn delete(key: Key) -> Self {
-        Self::Delete {
-            key,
-            expr: Expr::new(),
-        }
-    }
-
-    pub fn check(key: Key, cond: Cond) -> Self {
-        Self::Check {
-            key,
-            expr: Expr::new().condition(cond),
-        }
-    }
-
-    /// This write, only if `cond` holds too.
-    #[must_use]
-    pub fn when(self, cond: Cond) -> Self {
-        match self {
-            Self::Put { item, expr } => Self::Put {
-                item,
-                expr: expr.condition(cond),
-            },
-            Self::Update { key, expr } => Self::Update {
-                key,
-                expr: expr.condition(cond),
-            },
-            Self::Delete { key, expr } => Self::Delete {
-                key,
-                expr: expr.condition(cond),
-            },
-            Self::Check { key, expr } => Self::Check {
-                key,
-                expr: expr.condition(cond),
-            },
-        }
-    }
-
-    fn into_transact_item(self, table: &str) -> Result<TransactWriteItem, DbError> {
-        let item = TransactWriteItem::builder();
-        Ok(match self {
-            Self::Put { item: value, expr } => {
-                let p = expr.into_parts();
-                item.put(
-                    Put::builder()
-                        .table_name(table)
-                        .set_item(Some(value))
-                        .set_condition_expression(p.condition)
-                        .set_expression_attribute_names(p.names)
-                        .set_expression_attribute_values(p.values)
-                        .build()
-                        .map_err(DbError::building)?,
-                )
-            }
-            Self::Update { key, expr } => {
-                let p = expr.into_parts();
-                item.update(
-                    Update::builder()
-                        .table_name(table)
-                        .set_key(Some(key.to_item()))
-                        .set_update_expression(p.update)
-                        .set_condition_expression(p.condition)
-                        .set_expression_attribute_names(p.names)
-                        .set_expression_attribute_values(p.values)
-                        .build()
-                        .map_err(DbError::building)?,
-                )
-            }
-            Self::Delete { key, expr } => {
-                let p = expr.into_parts();
-                item.delete(
-                    Delete::builder()
-                        .table_name(table)
-                        .set_key(Some(key.to_item()))
-                        .set_condition_expression(p.condition)
-                        .set_expression_attribute_names(p.names)
-                        .set_expression_attribute_values(p.values)
-                        .build()
-                        .map_err(DbError::building)?,
-                )
-            }
-            Self::Check { key, expr } => {
-                let p = expr.into_parts();
-                item.condition_check(
-                    ConditionCheck::builder()
-                        .table_name(table)
-                        .set_key(Some(key.to_item()))
-                        .set_condition_expression(p.condition)
-                        .set_expression_attribute_names(p.names)
-                        .set_expression_attribute_values(p.values)
-                        .build()
-                        .map_err(DbError::building)?,
-                )
-            }
-        }
-        .build())
-    }
-}
-
-/// One `Query`: a partition (of the table or an index), optionally a sort-key prefix, a
-/// filter and a projection, read a page at a time.
-#[derive(Debug, Clone)]
-pub struct Query {
-    index: Option<&'static str>,
-    expr: Expr,
-    newest_first: bool,
-    limit: Option<i32>,
-    start: Option<Item>,
-    consistent: bool,
-}
-
-impl Query {
-    /// The items whose partition attribute `attribute` is `value`.
-    pub fn partition(attribute: &str, value: impl Into<String>) -> Self {
-        Self {
-            index: None,
-            expr: Expr::new().key(attr(attribute).eq(s(value))),
-            newest_first: false,
-            limit: None,
-            start: None,
-            consistent: false,
-        }
-    }
-
-    /// Reads the global secondary index `index` instead of the table.
-    #[must_use]
-    pub fn on(mut self, index: &'static str) -> Self {
-        self.index = Some(index);
-        self
-    }
-
-    /// Only the items whose sort attribute `attribute` starts with `prefix`.
-    #[must_use]
-    pub fn sort_begins_with(mut self, attribute: &str, prefix: impl Into<String>) -> Self {
-        self.expr = self.expr.key(attr(attribute).begins_with(s(prefix)));
-        self
-    }
-
-    /// Descending sort-key order.
-    #[must_use]
-    pub fn newest_first(mut self) -> Self {
-        self.newest_first = true;
-        self
-    }
-
-    /// At most `limit` items read (before the filter).
-    #[must_use]
-    pub fn limit(mut self, limit: i32) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Starts after `start`, a page's `last_key`.
-    #[must_use]
-    pub fn start(mut self, start: Option<Item>) -> Self {
-        self.start = start;
-        self
-    }
-
-    #[must_use]
-    pub fn filter(mut self, cond: Cond) -> Self {
-        self.expr = self.expr.filter(cond);
-        self
-    }
-
-    #[must_use]
-    pub fn project(mut self, attributes: &[&str]) -> Self {
-        self.expr = self.expr.project(attributes);
-        self
-    }
-
-    /// A strongly consistent read (tables only, not indexes).
-    #[must_use]
-    pub fn consistent(mut self) -> Self {
-        self.consistent = true;
-        self
-    }
-}
-
-/// A page of a query: its items, and where the next page starts (`None` on the last).
-#[derive(Debug, Clone, Default)]
-pub struct QueryPage {
-    pub items: Vec<Item>,
-    pub last_key: Option<Item>,
-}
 
 /// A table of one function's, or one it reads; see the module docs.
 #[derive(Debug, Clone)]
@@ -301,7 +84,11 @@ impl Table {
         self.write_returning(Write::update(key, expr), true).await
     }
 
-    async fn write_returning(&self, write: Write, returning: bool) -> Result<Option<Item>, DbError> {
+    async fn write_returning(
+        &self,
+        write: Write,
+        returning: bool,
+    ) -> Result<Option<Item>, DbError> {
         retry_conflicts(|| async {
             let write = write.clone();
             let table = self.name();
@@ -515,7 +302,10 @@ where
                     tracing::warn!(tries, "conflicts outlasted the retries");
                     return Err(DbError::Unavailable(source));
                 }
-                tracing::debug!(tries, "a concurrent transaction got in the way; trying again");
+                tracing::debug!(
+                    tries,
+                    "a concurrent transaction got in the way; trying again"
+                );
                 tokio::time::sleep(wait).await;
                 tries += 1;
             }
@@ -575,7 +365,11 @@ mod tests {
         })
         .await;
         assert!(matches!(result, Err(DbError::Unavailable(_))));
-        assert_eq!(tries.load(Ordering::SeqCst), 1, "no time for a second attempt");
+        assert_eq!(
+            tries.load(Ordering::SeqCst),
+            1,
+            "no time for a second attempt"
+        );
     }
 
     #[tokio::test]

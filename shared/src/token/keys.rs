@@ -1,0 +1,294 @@
+//! Keys: the private key that signs (loaded once per cold start), the public keys that verify
+//! (read from a JWKS document), and the bearer token a signature makes.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+
+use jsonwebtoken::jwk::{AlgorithmParameters, Jwk, JwkSet, KeyAlgorithm, PublicKeyUse};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::config::{ConfigError, Env};
+
+/// A private RS256 key and the public JWK that verifies its signatures.
+pub struct SigningKey {
+    kid: String,
+    key: EncodingKey,
+    public: Jwk,
+}
+
+// The private key must never reach a log.
+impl fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SigningKey")
+            .field("kid", &self.kid)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SigningKey {
+    /// Generates a new 2048-bit RSA key and returns it with its PKCS#8 PEM, for operators and
+    /// local development (the PEM is what the secret or the key file holds).
+    ///
+    /// # Errors
+    /// When the system's random source fails.
+    pub fn generate(kid: &str) -> anyhow::Result<(Self, String)> {
+        use aws_lc_rs::encoding::AsDer;
+        let pair = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048)
+            .map_err(|_| anyhow::anyhow!("generating an RSA key failed"))?;
+        let der = pair
+            .as_der()
+            .map_err(|_| anyhow::anyhow!("encoding the RSA key failed"))?;
+        let pem = pem_encode("PRIVATE KEY", der.as_ref());
+        let key = Self::from_pem(kid, pem.as_bytes()).map_err(anyhow::Error::msg)?;
+        Ok((key, pem))
+    }
+
+    /// Reads an RSA private key in PEM (PKCS#1 or PKCS#8).
+    ///
+    /// # Errors
+    /// When the PEM is not an RSA private key. The message never contains the key.
+    pub fn from_pem(kid: &str, pem: &[u8]) -> Result<Self, String> {
+        if kid.is_empty() || kid.len() > 64 {
+            return Err("a key id must be 1 to 64 characters".into());
+        }
+        let key = EncodingKey::from_rsa_pem(pem)
+            .map_err(|_| "the signing key is not an RSA private key in PEM".to_owned())?;
+        let mut public = Jwk::from_encoding_key(&key, Algorithm::RS256)
+            .map_err(|_| "the public key could not be derived from the signing key".to_owned())?;
+        public.common.key_id = Some(kid.to_owned());
+        public.common.public_key_use = Some(PublicKeyUse::Signature);
+        public.common.key_algorithm = Some(KeyAlgorithm::RS256);
+        Ok(Self {
+            kid: kid.to_owned(),
+            key,
+            public,
+        })
+    }
+
+    pub fn kid(&self) -> &str {
+        &self.kid
+    }
+
+    /// The public half, as published in the JWKS.
+    pub fn public_jwk(&self) -> &Jwk {
+        &self.public
+    }
+
+    /// Signs `claims` as a JWT of type `typ` with this key's `kid`.
+    ///
+    /// # Errors
+    /// When signing fails (it does not, for a key that loaded).
+    pub fn sign<C: Serialize>(&self, typ: &str, claims: &C) -> anyhow::Result<String> {
+        let mut header = Header::new(Algorithm::RS256);
+        header.typ = Some(typ.to_owned());
+        header.kid = Some(self.kid.clone());
+        Ok(jsonwebtoken::encode(&header, claims, &self.key)?)
+    }
+}
+
+/// Where a private signing key comes from. Holds no key material.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeySource {
+    /// A PEM file (local development).
+    File(std::path::PathBuf),
+    /// An AWS Secrets Manager secret whose string is the PEM, fetched once per cold start.
+    Secret(String),
+}
+
+impl KeySource {
+    /// Exactly one of the variables `file` (a path) and `secret` (an ARN).
+    ///
+    /// # Errors
+    /// When neither or both are set, or the secret is not an ARN.
+    pub fn from_env(env: &Env, file: &str, secret: &str) -> Result<Self, ConfigError> {
+        match (env.optional(file), env.optional(secret)) {
+            (Some(path), None) => Ok(Self::File(path.into())),
+            (None, Some(arn)) if arn.starts_with("arn:") => Ok(Self::Secret(arn.to_owned())),
+            (None, Some(other)) => Err(ConfigError::malformed(
+                secret,
+                format!("{other:?} is not an ARN"),
+            )),
+            (None, None) => Err(ConfigError::Missing {
+                name: format!("{file} or {secret}"),
+            }),
+            (Some(_), Some(_)) => Err(ConfigError::malformed(
+                file,
+                format!("set either it or {secret}, not both"),
+            )),
+        }
+    }
+}
+
+impl SigningKey {
+    /// Loads the key `kid` from `source`, once per cold start: the file is read without
+    /// blocking the runtime; the secret is fetched with `sdk`'s credentials.
+    ///
+    /// # Errors
+    /// When the key cannot be read or is not an RSA private key. The messages never contain
+    /// key material.
+    pub async fn load(
+        kid: &str,
+        source: &KeySource,
+        sdk: &aws_config::SdkConfig,
+    ) -> anyhow::Result<Self> {
+        let pem = match source {
+            KeySource::File(path) => tokio::fs::read(path)
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot read the key file {}: {e}", path.display()))?,
+            KeySource::Secret(arn) => aws_sdk_secretsmanager::Client::new(sdk)
+                .get_secret_value()
+                .secret_id(arn)
+                .send()
+                .await
+                .map_err(|e| anyhow::Error::new(e).context(format!("reading the secret {arn}")))?
+                .secret_string()
+                .ok_or_else(|| anyhow::anyhow!("the secret {arn} has no secret string"))?
+                .as_bytes()
+                .to_vec(),
+        };
+        Self::from_pem(kid, &pem).map_err(anyhow::Error::msg)
+    }
+}
+
+/// A bearer token (a signed access token) on its way to its holder. Its `Debug` shows nothing,
+/// so no log line or error can carry one; it serialises as the token text.
+#[derive(Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct BearerToken(String);
+
+impl BearerToken {
+    pub fn new(token: String) -> Self {
+        Self(token)
+    }
+
+    /// The token's text, to hand to its holder.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for BearerToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("BearerToken(..)")
+    }
+}
+
+fn pem_encode(label: &str, der: &[u8]) -> String {
+    use base64::Engine;
+    let body = base64::engine::general_purpose::STANDARD.encode(der);
+    let mut pem = format!("-----BEGIN {label}-----\n");
+    for line in body.as_bytes().chunks(64) {
+        pem.push_str(std::str::from_utf8(line).unwrap_or_default());
+        pem.push('\n');
+    }
+    pem.push_str(&format!("-----END {label}-----\n"));
+    pem
+}
+
+/// A JWKS document publishing the given public keys.
+pub fn jwks<'a>(keys: impl IntoIterator<Item = &'a Jwk>) -> JwkSet {
+    JwkSet {
+        keys: keys.into_iter().cloned().collect(),
+    }
+}
+
+/// Public keys by `kid`, read from a JWKS document. Only RSA keys are accepted.
+#[derive(Clone)]
+pub struct VerifyingKeys {
+    keys: Arc<HashMap<String, DecodingKey>>,
+}
+
+impl fmt::Debug for VerifyingKeys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut kids: Vec<_> = self.keys.keys().collect();
+        kids.sort();
+        f.debug_struct("VerifyingKeys")
+            .field("kids", &kids)
+            .finish()
+    }
+}
+
+/// Why a token was refused. Logged at debug level; the client only ever sees a 401.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TokenRejected {
+    #[error("not a JWT")]
+    Malformed,
+    #[error("algorithm is not RS256")]
+    WrongAlgorithm,
+    #[error("wrong token type")]
+    WrongType,
+    #[error("no kid, or a kid that is not a configured key")]
+    UnknownKey,
+    #[error("claims do not verify: {0}")]
+    Invalid(String),
+}
+
+impl VerifyingKeys {
+    /// Reads a JWKS document (`{"keys": [...]}`).
+    ///
+    /// # Errors
+    /// When it is not a JWKS, has no keys, or has a key without `kid` or of another kind.
+    pub fn from_jwks(json: &str) -> Result<Self, String> {
+        let set: JwkSet =
+            serde_json::from_str(json).map_err(|e| format!("not a JWKS document: {e}"))?;
+        Self::from_jwks_set(&set)
+    }
+
+    /// # Errors
+    /// As [`Self::from_jwks`].
+    pub fn from_jwks_set(set: &JwkSet) -> Result<Self, String> {
+        if set.keys.is_empty() {
+            return Err("the JWKS has no keys".into());
+        }
+        let mut keys = HashMap::new();
+        for jwk in &set.keys {
+            let kid = jwk
+                .common
+                .key_id
+                .clone()
+                .ok_or("every key in the JWKS needs a kid")?;
+            if !matches!(jwk.algorithm, AlgorithmParameters::RSA(_)) {
+                return Err(format!("key {kid} is not an RSA key"));
+            }
+            let key = DecodingKey::from_jwk(jwk).map_err(|e| format!("key {kid}: {e}"))?;
+            keys.insert(kid, key);
+        }
+        Ok(Self {
+            keys: Arc::new(keys),
+        })
+    }
+
+    /// Verifies a JWT of type `typ` signed by one of these keys and reads its claims.
+    ///
+    /// # Errors
+    /// [`TokenRejected`] saying which check failed.
+    pub fn verify<C: DeserializeOwned>(
+        &self,
+        token: &str,
+        typ: &str,
+        validation: &Validation,
+    ) -> Result<C, TokenRejected> {
+        let header = jsonwebtoken::decode_header(token).map_err(|_| TokenRejected::Malformed)?;
+        if header.alg != Algorithm::RS256 {
+            return Err(TokenRejected::WrongAlgorithm);
+        }
+        if !header
+            .typ
+            .as_deref()
+            .is_some_and(|t| t.eq_ignore_ascii_case(typ))
+        {
+            return Err(TokenRejected::WrongType);
+        }
+        let key = header
+            .kid
+            .as_deref()
+            .and_then(|kid| self.keys.get(kid))
+            .ok_or(TokenRejected::UnknownKey)?;
+        jsonwebtoken::decode::<C>(token, key, validation)
+            .map(|data| data.claims)
+            .map_err(|e| TokenRejected::Invalid(e.to_string()))
+    }
+}

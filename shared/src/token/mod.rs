@@ -1,0 +1,232 @@
+//! Signed tokens: the access tokens `auth` issues and every function verifies, and the signing
+//! and verifying keys behind them.
+//!
+//! Access tokens are RS256 JWTs with header `typ: at+jwt` and claim `token_use: access`,
+//! living at most 15 minutes. Verification is local (no network call): the public keys come
+//! from configuration as a JWKS document, the algorithm is pinned to RS256, the key is chosen
+//! only by `kid` among configured keys (a token's own `jku`, `x5u` or `jwk` are never
+//! followed), and issuer, audience, expiry and not-before are checked with 30 s of leeway.
+
+use std::time::Duration;
+
+use jsonwebtoken::{Algorithm, Validation};
+use serde::{Deserialize, Serialize};
+
+use crate::config::{ConfigError, Env};
+use crate::identity::{Role, UserId};
+
+/// The JOSE `typ` of an access token (RFC 9068).
+pub const ACCESS_TOKEN_TYPE: &str = "at+jwt";
+/// The longest an access token may live.
+pub const MAX_ACCESS_TOKEN_TTL: Duration = Duration::from_secs(15 * 60);
+/// Clock skew tolerated on `exp`, `nbf` and `iat`.
+pub const LEEWAY: Duration = Duration::from_secs(30);
+
+mod caller;
+mod keys;
+#[cfg(test)]
+mod tests;
+
+pub use caller::{AuthSession, AuthUser, MaybeAuthUser};
+pub use keys::{BearerToken, KeySource, SigningKey, TokenRejected, VerifyingKeys, jwks};
+
+/// The claims of an access token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessClaims {
+    pub iss: String,
+    pub aud: String,
+    pub sub: UserId,
+    pub role: Role,
+    /// The account's display name when the token was issued (certificates carry it).
+    pub name: String,
+    pub iat: i64,
+    pub nbf: i64,
+    pub exp: i64,
+    pub jti: String,
+    /// Always `access`: refresh, reset and certificate tokens are other kinds.
+    pub token_use: String,
+}
+
+/// Who issues access tokens and for whom: `JWT_ISSUER` and `JWT_AUDIENCE`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenSettings {
+    pub issuer: String,
+    pub audience: String,
+}
+
+impl TokenSettings {
+    /// # Errors
+    /// When `JWT_ISSUER` or `JWT_AUDIENCE` is unset.
+    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        Ok(Self {
+            issuer: env.required("JWT_ISSUER")?.to_owned(),
+            audience: env.required("JWT_AUDIENCE")?.to_owned(),
+        })
+    }
+}
+
+/// Verifies access tokens; built once per cold start, shared by every request.
+#[derive(Debug, Clone)]
+pub struct AccessTokenVerifier {
+    keys: VerifyingKeys,
+    validation: Validation,
+}
+
+impl AccessTokenVerifier {
+    pub fn new(keys: VerifyingKeys, settings: &TokenSettings) -> Self {
+        let mut validation = Validation::new(Algorithm::RS256);
+        validation.algorithms = vec![Algorithm::RS256];
+        validation.leeway = LEEWAY.as_secs();
+        validation.validate_exp = true;
+        validation.validate_nbf = true;
+        validation.set_issuer(&[&settings.issuer]);
+        validation.set_audience(&[&settings.audience]);
+        validation.set_required_spec_claims(&["exp", "nbf", "iat", "iss", "aud", "sub"]);
+        Self { keys, validation }
+    }
+
+    /// From `JWKS` (the access-token public keys, as a JWKS document), `JWT_ISSUER` and
+    /// `JWT_AUDIENCE`.
+    ///
+    /// # Errors
+    /// When a variable is missing or the JWKS does not parse.
+    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        let settings = TokenSettings::from_env(env)?;
+        let keys = VerifyingKeys::from_jwks(env.required("JWKS")?)
+            .map_err(|reason| ConfigError::malformed("JWKS", reason))?;
+        Ok(Self::new(keys, &settings))
+    }
+
+    /// Verifies an access token and says whom it is for.
+    ///
+    /// # Errors
+    /// [`TokenRejected`] when any check fails.
+    pub fn verify(&self, token: &str) -> Result<AuthUser, TokenRejected> {
+        self.verify_session(token).map(|(user, _)| user)
+    }
+
+    /// Verifies an access token and says whom it is for and in which session (the `sid` claim
+    /// of tokens issued by [`AccessTokenIssuer::issue_in_session`]) it was issued.
+    ///
+    /// # Errors
+    /// [`TokenRejected`] when any check fails.
+    pub fn verify_session(&self, token: &str) -> Result<(AuthUser, Option<String>), TokenRejected> {
+        let SessionBoundClaims {
+            access: claims,
+            sid,
+        } = self
+            .keys
+            .verify(token, ACCESS_TOKEN_TYPE, &self.validation)?;
+        if claims.token_use != "access" {
+            return Err(TokenRejected::WrongType);
+        }
+        let leeway = LEEWAY.as_secs() as i64;
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        if claims.iat > now + leeway {
+            return Err(TokenRejected::Invalid("issued in the future".into()));
+        }
+        if claims.exp - claims.iat > MAX_ACCESS_TOKEN_TTL.as_secs() as i64 {
+            return Err(TokenRejected::Invalid(
+                "lives longer than 15 minutes".into(),
+            ));
+        }
+        let user = AuthUser {
+            id: claims.sub,
+            role: claims.role,
+            name: claims.name,
+        };
+        Ok((user, sid))
+    }
+}
+
+/// An access token's claims plus, optionally, the session they were issued in (OpenID's `sid`:
+/// `auth` uses it to keep the caller's own session when it revokes the others).
+#[derive(Serialize, Deserialize)]
+struct SessionBoundClaims {
+    #[serde(flatten)]
+    access: AccessClaims,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    sid: Option<String>,
+}
+
+/// Issues access tokens; only `auth` holds one.
+#[derive(Debug)]
+pub struct AccessTokenIssuer {
+    key: SigningKey,
+    settings: TokenSettings,
+    ttl: Duration,
+}
+
+/// A freshly issued access token.
+#[derive(Debug, Clone)]
+pub struct IssuedAccessToken {
+    pub token: BearerToken,
+    /// Seconds until it expires.
+    pub expires_in: u64,
+}
+
+impl AccessTokenIssuer {
+    /// `ttl` is capped at [`MAX_ACCESS_TOKEN_TTL`].
+    pub fn new(key: SigningKey, settings: TokenSettings, ttl: Duration) -> Self {
+        Self {
+            key,
+            settings,
+            ttl: ttl.min(MAX_ACCESS_TOKEN_TTL),
+        }
+    }
+
+    pub fn signing_key(&self) -> &SigningKey {
+        &self.key
+    }
+
+    /// Issues an access token for `user`, named `name`, acting as `role`.
+    ///
+    /// # Errors
+    /// When signing fails.
+    pub fn issue(&self, user: UserId, role: Role, name: &str) -> anyhow::Result<IssuedAccessToken> {
+        self.sign(user, role, name, None)
+    }
+
+    /// As [`Self::issue`], for a token issued in `session` (it carries the `sid` claim).
+    ///
+    /// # Errors
+    /// When signing fails.
+    pub fn issue_in_session(
+        &self,
+        user: UserId,
+        role: Role,
+        name: &str,
+        session: &str,
+    ) -> anyhow::Result<IssuedAccessToken> {
+        self.sign(user, role, name, Some(session))
+    }
+
+    fn sign(
+        &self,
+        user: UserId,
+        role: Role,
+        name: &str,
+        session: Option<&str>,
+    ) -> anyhow::Result<IssuedAccessToken> {
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let claims = SessionBoundClaims {
+            access: AccessClaims {
+                iss: self.settings.issuer.clone(),
+                aud: self.settings.audience.clone(),
+                sub: user,
+                role,
+                name: name.to_owned(),
+                iat: now,
+                nbf: now,
+                exp: now + self.ttl.as_secs() as i64,
+                jti: uuid::Uuid::now_v7().to_string(),
+                token_use: "access".into(),
+            },
+            sid: session.map(str::to_owned),
+        };
+        Ok(IssuedAccessToken {
+            token: BearerToken::new(self.key.sign(ACCESS_TOKEN_TYPE, &claims)?),
+            expires_in: self.ttl.as_secs(),
+        })
+    }
+}

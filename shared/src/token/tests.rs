@@ -1,0 +1,197 @@
+use jsonwebtoken::jwk::JwkSet;
+
+use super::*;
+
+// A throwaway 2048-bit key used only by these unit tests.
+const TEST_KEY: &str = include_str!("../../../tests/fixtures/keys/test-signing-key.pem");
+
+fn settings() -> TokenSettings {
+    TokenSettings {
+        issuer: "https://auth.skillpath.test".into(),
+        audience: "skillpath-api".into(),
+    }
+}
+
+fn issuer() -> AccessTokenIssuer {
+    let key = SigningKey::from_pem("test-1", TEST_KEY.as_bytes()).unwrap();
+    AccessTokenIssuer::new(key, settings(), Duration::from_secs(600))
+}
+
+fn verifier(issuer: &AccessTokenIssuer) -> AccessTokenVerifier {
+    let set = JwkSet {
+        keys: vec![issuer.signing_key().public_jwk().clone()],
+    };
+    AccessTokenVerifier::new(VerifyingKeys::from_jwks_set(&set).unwrap(), &settings())
+}
+
+fn claims(user: UserId) -> AccessClaims {
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    AccessClaims {
+        iss: settings().issuer,
+        aud: settings().audience,
+        sub: user,
+        role: Role::Learner,
+        name: "Grace Hopper".into(),
+        iat: now,
+        nbf: now,
+        exp: now + 600,
+        jti: "j".into(),
+        token_use: "access".into(),
+    }
+}
+
+#[test]
+fn an_issued_token_verifies_as_its_user_and_role() {
+    let issuer = issuer();
+    let user = UserId::new();
+    let token = issuer
+        .issue(user, Role::Instructor, "Ada Lovelace")
+        .unwrap();
+    assert_eq!(token.expires_in, 600);
+    let caller = verifier(&issuer).verify(token.token.expose()).unwrap();
+    assert_eq!(
+        caller,
+        AuthUser {
+            id: user,
+            role: Role::Instructor,
+            name: "Ada Lovelace".into(),
+        }
+    );
+}
+
+#[test]
+fn a_session_bound_token_names_its_session_and_still_verifies_as_a_plain_one() {
+    let issuer = issuer();
+    let user = UserId::new();
+    let token = issuer
+        .issue_in_session(user, Role::Learner, "Ada", "session-1")
+        .unwrap();
+    let verifier = verifier(&issuer);
+    let (caller, session) = verifier.verify_session(token.token.expose()).unwrap();
+    assert_eq!(caller.id, user);
+    assert_eq!(session.as_deref(), Some("session-1"));
+    assert_eq!(verifier.verify(token.token.expose()).unwrap().id, user);
+    let plain = issuer.issue(user, Role::Learner, "Ada").unwrap();
+    assert_eq!(
+        verifier.verify_session(plain.token.expose()).unwrap().1,
+        None
+    );
+}
+
+#[test]
+fn the_ttl_is_capped_at_fifteen_minutes() {
+    let key = SigningKey::from_pem("test-1", TEST_KEY.as_bytes()).unwrap();
+    let issuer = AccessTokenIssuer::new(key, settings(), Duration::from_secs(86_400));
+    assert_eq!(
+        issuer
+            .issue(UserId::new(), Role::Learner, "A")
+            .unwrap()
+            .expires_in,
+        900
+    );
+}
+
+#[test]
+fn expired_future_and_foreign_tokens_are_refused() {
+    let issuer = issuer();
+    let verifier = verifier(&issuer);
+    let key = issuer.signing_key();
+    let user = UserId::new();
+    let cases: Vec<(&str, AccessClaims)> = vec![
+        (
+            "expired",
+            AccessClaims {
+                exp: claims(user).iat - 120,
+                iat: claims(user).iat - 700,
+                nbf: claims(user).iat - 700,
+                ..claims(user)
+            },
+        ),
+        (
+            "not yet valid",
+            AccessClaims {
+                nbf: claims(user).iat + 300,
+                ..claims(user)
+            },
+        ),
+        (
+            "wrong issuer",
+            AccessClaims {
+                iss: "https://evil.example".into(),
+                ..claims(user)
+            },
+        ),
+        (
+            "wrong audience",
+            AccessClaims {
+                aud: "other-api".into(),
+                ..claims(user)
+            },
+        ),
+        (
+            "refresh kind",
+            AccessClaims {
+                token_use: "refresh".into(),
+                ..claims(user)
+            },
+        ),
+        (
+            "too long-lived",
+            AccessClaims {
+                exp: claims(user).iat + 86_400,
+                ..claims(user)
+            },
+        ),
+    ];
+    for (name, claims) in cases {
+        let token = key.sign(ACCESS_TOKEN_TYPE, &claims).unwrap();
+        assert!(verifier.verify(&token).is_err(), "{name} was accepted");
+    }
+    let other_type = key.sign("JWT", &claims(user)).unwrap();
+    assert_eq!(verifier.verify(&other_type), Err(TokenRejected::WrongType));
+}
+
+#[test]
+fn a_key_id_that_is_not_configured_is_refused() {
+    let issuer = issuer();
+    let stranger = SigningKey::from_pem("test-2", TEST_KEY.as_bytes()).unwrap();
+    let token = stranger
+        .sign(ACCESS_TOKEN_TYPE, &claims(UserId::new()))
+        .unwrap();
+    assert_eq!(
+        verifier(&issuer).verify(&token),
+        Err(TokenRejected::UnknownKey)
+    );
+}
+
+#[test]
+fn a_generated_key_signs_tokens_its_jwks_verifies() {
+    let (key, pem) = SigningKey::generate("fresh-1").unwrap();
+    assert!(pem.starts_with("-----BEGIN PRIVATE KEY-----"));
+    let reloaded = SigningKey::from_pem("fresh-1", pem.as_bytes()).unwrap();
+    let issuer = AccessTokenIssuer::new(reloaded, settings(), Duration::from_secs(60));
+    let keys = VerifyingKeys::from_jwks_set(&jwks([key.public_jwk()])).unwrap();
+    let verifier = AccessTokenVerifier::new(keys, &settings());
+    let token = issuer.issue(UserId::new(), Role::Admin, "A").unwrap();
+    assert_eq!(
+        verifier.verify(token.token.expose()).unwrap().role,
+        Role::Admin
+    );
+}
+
+#[test]
+fn debug_output_never_shows_the_private_key() {
+    let key = SigningKey::from_pem("test-1", TEST_KEY.as_bytes()).unwrap();
+    let shown = format!("{key:?} {:?}", issuer());
+    assert!(!shown.contains("PRIVATE"), "{shown}");
+}
+
+#[test]
+fn a_jwks_without_kids_is_refused() {
+    let issuer = issuer();
+    let mut jwk = issuer.signing_key().public_jwk().clone();
+    jwk.common.key_id = None;
+    let set = JwkSet { keys: vec![jwk] };
+    assert!(VerifyingKeys::from_jwks_set(&set).is_err());
+    assert!(VerifyingKeys::from_jwks(r#"{"keys": []}"#).is_err());
+}
