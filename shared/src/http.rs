@@ -32,13 +32,23 @@ pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Unrouted;
 
-/// Wraps a function's routes in the layers every function shares.
+/// Wraps a function's routes in the layers every function shares, each request within
+/// [`deadline::REQUEST_BUDGET`].
 pub fn finish(routes: Router) -> Router {
+    finish_within(routes, deadline::REQUEST_BUDGET)
+}
+
+/// [`finish`], each request within `budget`: for tests whose racing requests queue at the
+/// emulator (it takes one request at a time), as they get longer DynamoDB timeouts; a
+/// function in AWS keeps [`deadline::REQUEST_BUDGET`].
+pub fn finish_within(routes: Router, budget: Duration) -> Router {
     routes
         .fallback(|| async { (Extension(Unrouted), ApiError::NotFound) })
         .method_not_allowed_fallback(|| async { (Extension(Unrouted), ApiError::MethodNotAllowed) })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(middleware::from_fn(trace_request))
+        .layer(middleware::from_fn(move |request: Request, next: Next| {
+            trace_request(request, next, budget)
+        }))
         .layer(CatchPanicLayer::custom(panic_response))
 }
 
@@ -65,7 +75,7 @@ where
     )
 }
 
-async fn trace_request(request: Request, next: Next) -> Response {
+async fn trace_request(request: Request, next: Next, budget: Duration) -> Response {
     let request_id = request_id(&request);
     let method = request.method().clone();
     let route = request.extensions().get::<MatchedPath>().map_or_else(
@@ -76,7 +86,6 @@ async fn trace_request(request: Request, next: Next) -> Response {
     let started = Instant::now();
 
     async move {
-        let budget = deadline::REQUEST_BUDGET;
         let work = deadline::within(budget, tokio::time::timeout(budget, next.run(request)));
         let mut response = work.await.unwrap_or_else(|_| {
             ApiError::Unavailable {

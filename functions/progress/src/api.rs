@@ -6,13 +6,11 @@
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use axum::routing::{delete, get, post, put};
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
+use shared::caching::{Cacheable, entity_tag, respond};
 use shared::catalog::{CourseId, LessonId};
 use shared::extract::{Path, Query};
 use shared::identity::Role;
@@ -25,7 +23,7 @@ use crate::certificate::CertificateId;
 use crate::service::Enrolled;
 use crate::views::{CertificateView, EnrollmentView, LearnerView, ProgressView, StatsView};
 
-/// Page sizes: enrolments are joined with their courses in one `BatchGetItem` (at most 100
+/// Page sizes: enrollments are joined with their courses in one `BatchGetItem` (at most 100
 /// keys), so their pages stay smaller.
 const ENROLLMENTS_PAGE: (u32, u32) = (20, 50);
 const CERTIFICATES_PAGE: (u32, u32) = (20, 100);
@@ -41,7 +39,7 @@ const CERTIFICATE_CACHE_CONTROL: &str = "public, max-age=60";
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/me/enrollments", post(enroll).get(enrollments))
-        .route("/me/enrollments/{course}", axum::routing::delete(unenroll))
+        .route("/me/enrollments/{course}", delete(unenroll))
         .route("/me/courses/{course}/progress", get(progress))
         .route(
             "/me/courses/{course}/lessons/{lesson}/completion",
@@ -70,7 +68,11 @@ async fn enroll(
     learner: AuthUser,
     Json(request): Json<EnrollRequest>,
 ) -> Result<(StatusCode, Json<EnrollmentView>), ApiError> {
-    let (enrolled, learning) = state.service.enroll(&learner, request.course_id).await?;
+    let now = state.clock.now();
+    let (enrolled, learning) = state
+        .service
+        .enroll(&learner, request.course_id, now)
+        .await?;
     let status = match enrolled {
         Enrolled::First => StatusCode::CREATED,
         Enrolled::Existing => StatusCode::OK,
@@ -103,7 +105,8 @@ async fn unenroll(
     learner: AuthUser,
     Path(course): Path<CourseId>,
 ) -> Result<StatusCode, ApiError> {
-    state.service.unenroll(learner.id, course).await?;
+    let now = state.clock.now();
+    state.service.unenroll(learner.id, course, now).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -121,7 +124,11 @@ async fn complete(
     learner: AuthUser,
     Path((course, lesson)): Path<(CourseId, LessonId)>,
 ) -> Result<Json<ProgressView>, ApiError> {
-    let learning = state.service.complete(&learner, course, lesson).await?;
+    let now = state.clock.now();
+    let learning = state
+        .service
+        .complete(&learner, course, lesson, now)
+        .await?;
     Ok(Json(ProgressView::from(&learning)))
 }
 
@@ -130,7 +137,11 @@ async fn uncomplete(
     learner: AuthUser,
     Path((course, lesson)): Path<(CourseId, LessonId)>,
 ) -> Result<Json<ProgressView>, ApiError> {
-    let learning = state.service.uncomplete(&learner, course, lesson).await?;
+    let now = state.clock.now();
+    let learning = state
+        .service
+        .uncomplete(&learner, course, lesson, now)
+        .await?;
     Ok(Json(ProgressView::from(&learning)))
 }
 
@@ -155,9 +166,10 @@ async fn set_position(
             format!("must be at most {MAX_POSITION_SECONDS}"),
         ));
     }
+    let now = state.clock.now();
     state
         .service
-        .set_position(&learner, course, request.lesson_id, request.seconds)
+        .set_position(&learner, course, request.lesson_id, request.seconds, now)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -196,39 +208,14 @@ async fn verify_certificate(
     let certificate = state.service.certificate(&id).await?;
     let body = serde_json::to_vec(&CertificateView::from(certificate))
         .map_err(|e| ApiError::Unexpected(e.into()))?;
-    let etag = format!(
-        "\"{}\"",
-        URL_SAFE_NO_PAD.encode(&Sha256::digest(&body)[..16])
-    );
-    let etag = HeaderValue::from_str(&etag).map_err(|e| ApiError::Unexpected(e.into()))?;
-    let cache = HeaderValue::from_static(CERTIFICATE_CACHE_CONTROL);
-    if matches_etag(&headers, &etag) {
-        let headers = [(header::ETAG, etag), (header::CACHE_CONTROL, cache)];
-        return Ok((StatusCode::NOT_MODIFIED, headers).into_response());
-    }
-    let headers = [
-        (
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        ),
-        (header::ETAG, etag),
-        (header::CACHE_CONTROL, cache),
-    ];
-    Ok((headers, body).into_response())
-}
-
-/// Whether `If-None-Match` names `etag` (weakly, as RFC 9110 asks for GET) or is `*`.
-fn matches_etag(headers: &HeaderMap, etag: &HeaderValue) -> bool {
-    let Ok(etag) = etag.to_str() else {
-        return false;
+    let etag = entity_tag(&body);
+    let read = Cacheable {
+        etag: &etag,
+        cache_control: CERTIFICATE_CACHE_CONTROL,
+        content_type: "application/json",
+        varies_by_caller: false,
     };
-    headers
-        .get_all(header::IF_NONE_MATCH)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(','))
-        .map(|tag| tag.trim())
-        .any(|tag| tag == "*" || tag.trim_start_matches("W/") == etag)
+    Ok(respond(&headers, read, body))
 }
 
 async fn revoke_certificate(
@@ -237,7 +224,8 @@ async fn revoke_certificate(
     Path(id): Path<CertificateId>,
 ) -> Result<Json<CertificateView>, ApiError> {
     admin.require(Role::Admin)?;
-    let certificate = state.service.revoke(&admin, &id).await?;
+    let now = state.clock.now();
+    let certificate = state.service.revoke(&admin, &id, now).await?;
     Ok(Json(CertificateView::from(certificate)))
 }
 

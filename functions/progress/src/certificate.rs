@@ -35,11 +35,12 @@ use std::str::FromStr;
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
 use shared::catalog::CourseId;
+use shared::clock::Timestamp;
+use shared::config::BaseUrl;
 use shared::identity::UserId;
 use shared::token::SigningKey;
-use time::OffsetDateTime;
 
-use crate::config::{CertificateKeyConfig, CertificateKeySource, PublicBaseUrl};
+use crate::config::CertificateKeyConfig;
 
 /// The JOSE `typ` of a certificate credential.
 pub const CREDENTIAL_TYPE: &str = "certificate+jwt";
@@ -64,6 +65,7 @@ impl CertificateId {
         Ok(Self(bytes.iter().map(|b| format!("{b:02x}")).collect()))
     }
 
+    /// The id's 32 hex digits.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -134,15 +136,10 @@ pub struct Certificate {
     pub course_id: CourseId,
     /// The course's title at issue.
     pub course_title: String,
-    #[serde(with = "time::serde::rfc3339")]
-    pub issued_at: OffsetDateTime,
+    pub issued_at: Timestamp,
     pub status: CertificateStatus,
-    #[serde(
-        default,
-        with = "time::serde::rfc3339::option",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub revoked_at: Option<OffsetDateTime>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoked_at: Option<Timestamp>,
     /// `{PUBLIC_BASE_URL}/certificates/{id}`.
     pub verification_url: String,
     /// The signed credential (see the module docs).
@@ -174,18 +171,19 @@ pub struct Achievement<'a> {
     pub learner_name: &'a str,
     pub course_id: CourseId,
     pub course_title: &'a str,
-    pub at: OffsetDateTime,
+    pub at: Timestamp,
 }
 
 /// Issues certificates: mints the id and signs the credential. Built once per cold start.
 #[derive(Debug)]
 pub struct CertificateIssuer {
     key: SigningKey,
-    base_url: PublicBaseUrl,
+    base_url: BaseUrl,
 }
 
 impl CertificateIssuer {
-    pub fn new(key: SigningKey, base_url: PublicBaseUrl) -> Self {
+    /// An issuer signing with `key`, its URLs on `base_url`.
+    pub fn new(key: SigningKey, base_url: BaseUrl) -> Self {
         Self { key, base_url }
     }
 
@@ -196,31 +194,18 @@ impl CertificateIssuer {
     /// The message never contains key material.
     pub async fn load(
         config: &CertificateKeyConfig,
-        base_url: PublicBaseUrl,
+        base_url: BaseUrl,
         sdk: &aws_config::SdkConfig,
     ) -> anyhow::Result<Self> {
-        let pem = match &config.source {
-            CertificateKeySource::File(path) => std::fs::read(path)
-                .with_context(|| format!("reading the certificate key file {}", path.display()))?,
-            CertificateKeySource::Secret(arn) => aws_sdk_secretsmanager::Client::new(sdk)
-                .get_secret_value()
-                .secret_id(arn)
-                .send()
-                .await
-                .with_context(|| format!("fetching the certificate key secret {arn}"))?
-                .secret_string()
-                .with_context(|| format!("the certificate key secret {arn} has no string value"))?
-                .as_bytes()
-                .to_vec(),
-        };
-        let key = SigningKey::from_pem(&config.kid, &pem)
-            .map_err(|reason| anyhow::anyhow!("the certificate key: {reason}"))?;
+        let key = SigningKey::load(&config.kid, &config.source, sdk)
+            .await
+            .context("loading the certificate key")?;
         Ok(Self::new(key, base_url))
     }
 
     /// The public verification URL of certificate `id`.
     pub fn verification_url(&self, id: &CertificateId) -> String {
-        format!("{}/certificates/{id}", self.base_url.as_str())
+        self.base_url.join(&format!("/certificates/{id}"))
     }
 
     /// A new certificate for `achievement`, with a fresh id and its signed credential.
@@ -230,7 +215,7 @@ impl CertificateIssuer {
     pub fn issue(&self, achievement: Achievement<'_>) -> anyhow::Result<Certificate> {
         let id = CertificateId::generate()?;
         let verification_url = self.verification_url(&id);
-        let issued = achievement.at.unix_timestamp();
+        let issued = achievement.at.unix_seconds();
         let claims = CertificateClaims {
             iss: self.base_url.as_str().to_owned(),
             jti: id.clone(),

@@ -1,4 +1,4 @@
-//! A learner's record in a course (the enrolment item) and the progress it amounts to against
+//! A learner's record in a course (the enrollment item) and the progress it amounts to against
 //! the course's current outline.
 //!
 //! The record keeps the set of lessons the learner completed, by id. Progress is computed on
@@ -10,9 +10,9 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 use shared::catalog::{CourseId, LessonId, Outline};
+use shared::clock::Timestamp;
 use shared::enrollment::EnrollmentStatus;
 use shared::identity::UserId;
-use time::OffsetDateTime;
 
 use crate::certificate::CertificateId;
 
@@ -22,11 +22,10 @@ pub struct Position {
     pub lesson_id: LessonId,
     /// Seconds into the lesson (its video, say).
     pub seconds: u32,
-    #[serde(with = "time::serde::rfc3339")]
-    pub updated_at: OffsetDateTime,
+    pub updated_at: Timestamp,
 }
 
-/// A learner's enrolment in a course, with their history in it.
+/// A learner's enrollment in a course, with their history in it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Enrollment {
     pub learner_id: UserId,
@@ -34,32 +33,18 @@ pub struct Enrollment {
     /// The learner's display name as of their last write (the course roster shows it).
     pub learner_name: String,
     pub status: EnrollmentStatus,
-    /// The first enrolment; re-enrolling keeps it.
-    #[serde(with = "time::serde::rfc3339")]
-    pub enrolled_at: OffsetDateTime,
-    /// The last enrolment, completion or position change.
-    #[serde(with = "time::serde::rfc3339")]
-    pub last_activity_at: OffsetDateTime,
+    /// The first enrollment; re-enrolling keeps it.
+    pub enrolled_at: Timestamp,
+    /// The last enrollment, completion or position change.
+    pub last_activity_at: Timestamp,
     /// The first completion or position change.
-    #[serde(
-        default,
-        with = "time::serde::rfc3339::option",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub started_at: Option<OffsetDateTime>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<Timestamp>,
     /// When every lesson was first completed and the certificate issued.
-    #[serde(
-        default,
-        with = "time::serde::rfc3339::option",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub completed_at: Option<OffsetDateTime>,
-    #[serde(
-        default,
-        with = "time::serde::rfc3339::option",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub unenrolled_at: Option<OffsetDateTime>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub completed_at: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unenrolled_at: Option<Timestamp>,
     /// Every lesson completed, including lessons since removed from the outline.
     #[serde(
         default,
@@ -74,13 +59,8 @@ pub struct Enrollment {
 }
 
 impl Enrollment {
-    /// A first enrolment, at `at`.
-    pub fn new(
-        learner_id: UserId,
-        learner_name: &str,
-        course_id: CourseId,
-        at: OffsetDateTime,
-    ) -> Self {
+    /// A first enrollment, at `at`.
+    pub fn new(learner_id: UserId, learner_name: &str, course_id: CourseId, at: Timestamp) -> Self {
         Self {
             learner_id,
             course_id,
@@ -97,8 +77,15 @@ impl Enrollment {
         }
     }
 
+    /// Whether the learner is enrolled now.
     pub fn is_active(&self) -> bool {
         self.status == EnrollmentStatus::Active
+    }
+
+    /// Notes activity at `at` by the learner, now called `name`.
+    pub fn record_activity(&mut self, name: &str, at: Timestamp) {
+        name.clone_into(&mut self.learner_name);
+        self.last_activity_at = at;
     }
 
     /// Progress against `outline`.

@@ -2,22 +2,24 @@
 //!
 //! | item | `pk` | `sk` | `gsi1pk` / `gsi1sk` | `gsi2pk` / `gsi2sk` |
 //! |---|---|---|---|---|
-//! | enrolment (a learner's record in a course) | `USER#{learner}` | `ENROLLMENT#{course}` | while active: `USER#{learner}#ENROLLMENTS` / `{enrolled_at}#{course}` | `COURSE#{course}#LEARNERS` / `{enrolled_at}#{learner}` |
+//! | enrollment (a learner's record in a course) | `USER#{learner}` | `ENROLLMENT#{course}` | while active: `USER#{learner}#ENROLLMENTS` / `{enrolled_at}#{course}` | `COURSE#{course}#LEARNERS` / `{enrolled_at}#{learner}` |
 //! | course counters | `COURSE#{course}` | `STATS` | | |
 //! | a lesson's completion counter | `COURSE#{course}` | `LESSON#{lesson}` | | |
 //! | certificate | `CERTIFICATE#{id}` | `CERTIFICATE` | `USER#{learner}#CERTIFICATES` / `{issued_at}#{id}` | |
 //!
-//! Access patterns: a learner's enrolment in a course (`GetItem`; `content` reads it too, see
-//! [`shared::enrollment`]); a learner's active enrolments, newest first (`gsi1`, sparse: an
-//! unenrolled record leaves the index and returns on re-enrolment); a course's learners
+//! Access patterns: a learner's enrollment in a course (`GetItem`; `content` reads it too, see
+//! [`shared::enrollment`]); a learner's active enrollments, newest first (`gsi1`, sparse: an
+//! unenrolled record leaves the index and returns on re-enrollment); a course's learners
 //! (`gsi2`); a course's counters and per-lesson completions (one `Query` on `COURSE#{course}`);
 //! a certificate by id (`GetItem`); a learner's certificates (`gsi1`).
+//!
+//! Times in sort keys are in [`Timestamp`]'s one fixed-width text form, so text order is time
+//! order to the microsecond; the id after the time keeps keys of the same instant apart.
 
 use shared::catalog::{CourseId, LessonId};
+use shared::clock::Timestamp;
 use shared::dynamo::Key;
 use shared::identity::UserId;
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 use crate::certificate::CertificateId;
 
@@ -36,14 +38,15 @@ pub mod entity {
 
 pub use shared::enrollment::enrollment_key;
 
-/// The partition of a learner's active enrolments in `gsi1`.
+/// The partition of a learner's active enrollments in `gsi1`.
 pub fn active_enrollments_partition(learner: UserId) -> String {
     format!("USER#{learner}#ENROLLMENTS")
 }
 
-/// An active enrolment's sort key in `gsi1`: by enrolment time.
-pub fn active_enrollment_sort(enrolled_at: OffsetDateTime, course: CourseId) -> String {
-    format!("{}#{course}", sortable(enrolled_at))
+/// An active enrollment's sort key in `gsi1`: by enrollment time, the course after it for
+/// uniqueness.
+pub fn active_enrollment_sort(enrolled_at: Timestamp, course: CourseId) -> String {
+    format!("{enrolled_at}#{course}")
 }
 
 /// The partition of a course's learners in `gsi2`.
@@ -51,9 +54,9 @@ pub fn course_learners_partition(course: CourseId) -> String {
     format!("COURSE#{course}#LEARNERS")
 }
 
-/// A learner's sort key in `gsi2`: by enrolment time.
-pub fn course_learner_sort(enrolled_at: OffsetDateTime, learner: UserId) -> String {
-    format!("{}#{learner}", sortable(enrolled_at))
+/// A learner's sort key in `gsi2`: by enrollment time, the learner after it for uniqueness.
+pub fn course_learner_sort(enrolled_at: Timestamp, learner: UserId) -> String {
+    format!("{enrolled_at}#{learner}")
 }
 
 /// The partition holding a course's counters.
@@ -84,29 +87,22 @@ pub fn learner_certificates_partition(learner: UserId) -> String {
     format!("USER#{learner}#CERTIFICATES")
 }
 
-/// A certificate's sort key in `gsi1`: by issue time.
-pub fn learner_certificate_sort(issued_at: OffsetDateTime, id: &CertificateId) -> String {
-    format!("{}#{id}", sortable(issued_at))
-}
-
-/// RFC 3339 at whole seconds in UTC: fixed width, so text order is time order.
-fn sortable(at: OffsetDateTime) -> String {
-    crate::clock::whole_seconds(at)
-        .format(&Rfc3339)
-        .unwrap_or_default()
+/// A certificate's sort key in `gsi1`: by issue time, the id after it for uniqueness.
+pub fn learner_certificate_sort(issued_at: Timestamp, id: &CertificateId) -> String {
+    format!("{issued_at}#{id}")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use time::macros::datetime;
 
     #[test]
-    fn sort_keys_order_by_time_whatever_the_fraction_of_a_second() {
-        let course = CourseId::new();
-        let earlier = active_enrollment_sort(datetime!(2026-11-01 09:59:59.999 UTC), course);
-        let later = active_enrollment_sort(datetime!(2026-11-01 10:00:00 UTC), course);
+    fn sort_keys_order_by_time_to_the_microsecond_whatever_the_ids() {
+        let at: Timestamp = "2026-11-01T09:59:59.999999Z".parse().unwrap();
+        let (first, second) = (CourseId::new(), CourseId::new());
+        let earlier = active_enrollment_sort(at, second);
+        let later = active_enrollment_sort(at.plus(std::time::Duration::from_micros(1)), first);
         assert!(earlier < later, "{earlier} vs {later}");
-        assert!(later.starts_with("2026-11-01T10:00:00Z#"), "{later}");
+        assert!(later.starts_with("2026-11-01T10:00:00.000000Z#"), "{later}");
     }
 }

@@ -1,4 +1,4 @@
-//! The `progress` function: enrolments, lesson completions, progress and certificates.
+//! The `progress` function: enrollments, lesson completions, progress and certificates.
 //!
 //! A request goes router ([`api`]) → service ([`service`]) → store ([`store`] for the progress
 //! table, [`courses`] for the course items of the content table, read-only). Counters move in
@@ -7,7 +7,6 @@
 
 pub mod api;
 pub mod certificate;
-pub mod clock;
 pub mod config;
 pub mod courses;
 pub mod enrollment;
@@ -17,9 +16,12 @@ pub mod store;
 pub mod views;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::extract::FromRef;
+use shared::clock::Clock;
+use shared::dynamo::Table;
 use shared::token::AccessTokenVerifier;
 
 pub use config::Config;
@@ -34,11 +36,15 @@ use crate::store::ProgressStore;
 pub struct AppState {
     pub service: Arc<ProgressService>,
     pub tokens: Arc<AccessTokenVerifier>,
+    /// Where every "now" of a request comes from.
+    pub clock: Clock,
+    /// How long a request may take, retries included: [`shared::deadline::REQUEST_BUDGET`].
+    pub request_budget: Duration,
 }
 
 impl AppState {
     /// Builds the DynamoDB client and loads the certificate signing key (from its file, or
-    /// from AWS Secrets Manager).
+    /// from AWS Secrets Manager); the clock is the system's and the budget the production one.
     ///
     /// # Errors
     /// When the certificate key cannot be loaded.
@@ -47,13 +53,15 @@ impl AppState {
         let issuer =
             CertificateIssuer::load(&config.certificate_key, config.public_base_url, sdk).await?;
         let service = ProgressService::new(
-            ProgressStore::new(db.clone(), config.table),
-            Courses::new(db, config.content_table),
+            ProgressStore::new(Table::new(db.clone(), config.table)),
+            Courses::new(Table::new(db, config.content_table)),
             issuer,
         );
         Ok(Self {
             service: Arc::new(service),
             tokens: Arc::new(config.tokens),
+            clock: Clock::system(),
+            request_budget: shared::deadline::REQUEST_BUDGET,
         })
     }
 }
@@ -66,7 +74,8 @@ impl FromRef<AppState> for Arc<AccessTokenVerifier> {
 
 /// Every route `progress` serves, in the layers every function shares.
 pub fn app(state: AppState) -> Router {
-    shared::http::finish(
+    let budget = state.request_budget;
+    shared::http::finish_within(
         Router::new()
             .merge(shared::http::liveness(
                 "/me/_health",
@@ -75,5 +84,6 @@ pub fn app(state: AppState) -> Router {
             ))
             .merge(api::routes())
             .with_state(state),
+        budget,
     )
 }

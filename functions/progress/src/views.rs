@@ -1,10 +1,11 @@
-//! The JSON the API answers with. Timestamps are RFC 3339 in UTC; absent values are `null`.
+//! The JSON the API answers with. Times are RFC 3339 in UTC, to the microsecond; absent values
+//! are `null`.
 
 use serde::Serialize;
 use shared::catalog::{CourseId, CourseSummary, LessonId};
+use shared::clock::Timestamp;
 use shared::enrollment::EnrollmentStatus;
 use shared::identity::UserId;
-use time::OffsetDateTime;
 
 use crate::certificate::{Certificate, CertificateId, CertificateStatus};
 use crate::enrollment::{Enrollment, Position};
@@ -21,16 +22,14 @@ pub struct EnrollmentView {
     pub completed_lessons: usize,
     pub total_lessons: usize,
     pub next_lesson_id: Option<LessonId>,
-    #[serde(with = "time::serde::rfc3339")]
-    pub enrolled_at: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339")]
-    pub last_activity_at: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339::option")]
-    pub completed_at: Option<OffsetDateTime>,
+    pub enrolled_at: Timestamp,
+    pub last_activity_at: Timestamp,
+    pub completed_at: Option<Timestamp>,
     pub certificate_id: Option<CertificateId>,
 }
 
 impl EnrollmentView {
+    /// The entry of `enrollment`, measured against `course` when it still exists.
     pub fn new(enrollment: &Enrollment, course: Option<&CourseSummary>) -> Self {
         let progress = course.map(|c| enrollment.progress(&c.outline));
         Self {
@@ -75,14 +74,10 @@ pub struct ProgressView {
     pub next_lesson_id: Option<LessonId>,
     /// Where to resume.
     pub position: Option<Position>,
-    #[serde(with = "time::serde::rfc3339")]
-    pub enrolled_at: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339::option")]
-    pub started_at: Option<OffsetDateTime>,
-    #[serde(with = "time::serde::rfc3339")]
-    pub last_activity_at: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339::option")]
-    pub completed_at: Option<OffsetDateTime>,
+    pub enrolled_at: Timestamp,
+    pub started_at: Option<Timestamp>,
+    pub last_activity_at: Timestamp,
+    pub completed_at: Option<Timestamp>,
     pub certificate_id: Option<CertificateId>,
 }
 
@@ -115,10 +110,8 @@ pub struct CertificateView {
     pub learner_name: String,
     pub course_id: CourseId,
     pub course_title: String,
-    #[serde(with = "time::serde::rfc3339")]
-    pub issued_at: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339::option")]
-    pub revoked_at: Option<OffsetDateTime>,
+    pub issued_at: Timestamp,
+    pub revoked_at: Option<Timestamp>,
     pub verification_url: String,
     /// The signed credential, to verify offline against the published keys.
     pub credential: String,
@@ -204,15 +197,13 @@ pub struct LearnerView {
     pub percent: u8,
     pub completed_lessons: usize,
     pub total_lessons: usize,
-    #[serde(with = "time::serde::rfc3339")]
-    pub enrolled_at: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339")]
-    pub last_activity_at: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339::option")]
-    pub completed_at: Option<OffsetDateTime>,
+    pub enrolled_at: Timestamp,
+    pub last_activity_at: Timestamp,
+    pub completed_at: Option<Timestamp>,
 }
 
 impl LearnerView {
+    /// The roster line of `enrollment`, measured against `course`.
     pub fn new(enrollment: Enrollment, course: &CourseSummary) -> Self {
         let progress = enrollment.progress(&course.outline);
         Self {

@@ -7,16 +7,19 @@
 //! themselves, read back with a (test-only) `Scan`.
 
 use std::collections::HashMap;
+use std::time::Duration;
 
 use axum::http::Method;
 
 use aws_sdk_dynamodb::types::AttributeValue;
+use progress::AppState;
 use serde::Serialize;
 use serde_json::{Value, json};
 use shared::catalog::{
     CourseId, LessonId, LessonOutline, ModuleId, ModuleOutline, Outline, PublicationStatus,
     course_key,
 };
+use shared::clock::Clock;
 use shared::config::Env;
 use shared::identity::{Role, UserId};
 use testkit::{Tables, TestResponse, TestRouter};
@@ -40,7 +43,9 @@ impl Caller {
         let token = testkit::tokens::issuer()
             .issue(id, role, name)
             .expect("the test key signs")
-            .token;
+            .token
+            .expose()
+            .to_owned();
         Self {
             id,
             role,
@@ -170,15 +175,24 @@ impl TestApp {
         Self::spawn_with(|env| env).await
     }
 
+    /// The function on fresh tables, reading the time from `clock` (which must start at the
+    /// real current time: access tokens are checked against the system's).
+    pub async fn spawn_at(clock: Clock) -> Self {
+        Self::build(|env| env, |state| state.clock = clock).await
+    }
+
     /// The function on fresh tables, for tests of racing requests. The emulator takes one
     /// request at a time (`infra/local/dynamodb-emulator`: that is what makes each request
     /// atomic, as in DynamoDB), so racing requests queue there and each gets more time than
-    /// the production budget.
+    /// the production budget: for each DynamoDB call, and for the whole request.
     pub async fn spawn_for_races() -> Self {
-        Self::spawn_with(|env| {
-            env.with("DYNAMODB_ATTEMPT_TIMEOUT_MS", "20000")
-                .with("DYNAMODB_OPERATION_TIMEOUT_MS", "60000")
-        })
+        Self::build(
+            |env| {
+                env.with("DYNAMODB_ATTEMPT_TIMEOUT_MS", "20000")
+                    .with("DYNAMODB_OPERATION_TIMEOUT_MS", "60000")
+            },
+            |state| state.request_budget = Duration::from_secs(120),
+        )
         .await
     }
 
@@ -187,6 +201,12 @@ impl TestApp {
     /// # Panics
     /// When the configuration or the state does not load.
     pub async fn spawn_with(adjust: impl FnOnce(Env) -> Env) -> Self {
+        Self::build(adjust, |_| {}).await
+    }
+
+    /// The function on fresh tables: its test environment changed by `adjust`, then its state
+    /// by `tune`.
+    async fn build(adjust: impl FnOnce(Env) -> Env, tune: impl FnOnce(&mut AppState)) -> Self {
         let db = testkit::dynamo_client().await;
         let tables = testkit::create_tables(&db).await;
         let env = adjust(testkit::env::function_env(
@@ -195,9 +215,10 @@ impl TestApp {
             &testkit::emulator_endpoint(),
         ));
         let config = progress::Config::from_env(&env).expect("progress's configuration");
-        let state = progress::AppState::from_config(config, &testkit::sdk_config().await)
+        let mut state = AppState::from_config(config, &testkit::sdk_config().await)
             .await
             .expect("progress's state");
+        tune(&mut state);
         Self {
             router: TestRouter::new(progress::app(state)),
             tables,
@@ -336,7 +357,7 @@ impl TestApp {
 
     // --- arranging through the API -----------------------------------------------------------
 
-    /// Enrols `caller` and completes the given lessons, asserting each step succeeds.
+    /// Enrolls `caller` and completes the given lessons, asserting each step succeeds.
     pub async fn enrolled_with(&self, caller: &Caller, course: &Course, completed: &[LessonId]) {
         let enrolled = self.enroll(caller, course.id).await;
         assert!(
@@ -385,7 +406,7 @@ impl TestApp {
         }
     }
 
-    /// The course's numbers recounted from the enrolment items themselves.
+    /// The course's numbers recounted from the enrollment items themselves.
     pub async fn recounted(&self, course: &Course) -> Counts {
         let enrollments: Vec<_> = self
             .items("enrollment")

@@ -69,7 +69,7 @@ async fn fifty_racing_completions_by_one_learner_count_each_lesson_once_and_issu
             .as_str()
             .map(ToOwned::to_owned)
             .as_ref(),
-        "the enrolment names the one certificate"
+        "the enrollment names the one certificate"
     );
     let reported = app.reported(&course).await;
     assert_eq!(
@@ -95,7 +95,7 @@ async fn twenty_learners_enrolling_at_once_twice_each_are_counted_once_each() {
         .map(|n| Caller::learner(&format!("Learner {n}")))
         .collect();
 
-    // Act: every learner enrols twice, all 40 requests at once.
+    // Act: every learner enrolls twice, all 40 requests at once.
     let responses = all(learners.iter().chain(learners.iter()).map(|learner| {
         let (app, learner) = (app.clone(), learner.clone());
         async move { app.enroll(&learner, course.id).await }

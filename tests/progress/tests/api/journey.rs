@@ -11,7 +11,7 @@ async fn a_learner_completes_a_course_gets_one_certificate_and_keeps_their_histo
     app.put_course(&course).await;
     let learner = Caller::learner("Ada Lovelace");
 
-    // Enrol: 201 the first time, 200 after.
+    // Enroll: 201 the first time, 200 after.
     let enrolled = app.enroll(&learner, course.id).await;
     enrolled.assert_status(201);
     assert_eq!(enrolled.json()["percent"], 0);
@@ -95,7 +95,7 @@ async fn a_learner_completes_a_course_gets_one_certificate_and_keeps_their_histo
         "each lesson completed once (the repeat did not count): {stats}"
     );
 
-    // Unenrol: the record stays, out of the learner's list and the active count.
+    // Unenroll: the record stays, out of the learner's list and the active count.
     app.unenroll(&learner, course.id).await.assert_status(204);
     app.unenroll(&learner, course.id).await.assert_status(204);
     let listed = app.enrollments(&learner, "").await.json();
@@ -114,7 +114,7 @@ async fn a_learner_completes_a_course_gets_one_certificate_and_keeps_their_histo
         "unenrolling leaves enrolled and completed, lowers active"
     );
 
-    // Re-enrol: 200, the same record, history and certificate resumed.
+    // Re-enroll: 200, the same record, history and certificate resumed.
     let again = app.enroll(&learner, course.id).await;
     again.assert_status(200);
     let resumed = app.progress(&learner, course.id).await.json();
@@ -123,7 +123,7 @@ async fn a_learner_completes_a_course_gets_one_certificate_and_keeps_their_histo
     assert_eq!(resumed["certificate_id"], certificate_id);
     assert_eq!(
         resumed["enrolled_at"], progress["enrolled_at"],
-        "first enrolment kept"
+        "first enrollment kept"
     );
     assert_eq!(resumed["completed_at"], progress["completed_at"]);
     let reported = app.reported(&course).await;

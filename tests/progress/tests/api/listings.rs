@@ -1,17 +1,19 @@
-//! The listings: a learner's enrolments and certificates, a course's learners, and the public
+//! The listings: a learner's enrollments and certificates, a course's learners, and the public
 //! verification page's caching.
+
+use std::time::Duration;
 
 use progress_tests::{Caller, Course, TestApp};
 use serde_json::Value;
+use shared::clock::{Clock, Timestamp};
 
 fn items(response: &Value) -> Vec<Value> {
     response["items"].as_array().cloned().unwrap_or_default()
 }
 
 #[tokio::test]
-async fn a_learners_enrolments_come_newest_first_a_page_at_a_time_with_their_progress() {
-    // Arrange: three courses enrolled a second apart (timestamps are whole seconds), one
-    // lesson of the first completed.
+async fn a_learners_enrollments_come_newest_first_a_page_at_a_time_with_their_progress() {
+    // Arrange: three courses enrolled one after the other, one lesson of the first completed.
     let app = TestApp::spawn().await;
     let instructor = Caller::instructor("I");
     let courses: Vec<Course> = (0..3)
@@ -21,7 +23,6 @@ async fn a_learners_enrolments_come_newest_first_a_page_at_a_time_with_their_pro
     for course in &courses {
         app.put_course(course).await;
         app.enrolled_with(&learner, course, &[]).await;
-        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     }
     app.complete(&learner, courses[0].id, courses[0].lesson(0))
         .await
@@ -69,6 +70,99 @@ async fn a_learners_enrolments_come_newest_first_a_page_at_a_time_with_their_pro
     app.enrollments(&learner, "?limit=0")
         .await
         .assert_problem(422, "validation-failed");
+}
+
+/// A clock at the start of the current second that moves 1 ms a reading: the few requests of a
+/// test all happen within one second.
+fn one_second_clock() -> Clock {
+    let now = Clock::system().now();
+    let second = Timestamp::from_unix_micros(now.unix_seconds() * 1_000_000);
+    Clock::stepping(second, Duration::from_millis(1))
+}
+
+/// The premise of a test with [`one_second_clock`]: the three items were enrolled within one
+/// second (the first 19 characters of `enrolled_at`).
+#[track_caller]
+fn assert_enrolled_within_one_second(items: &[Value]) {
+    let seconds: Vec<&str> = items
+        .iter()
+        .map(|item| item["enrolled_at"].as_str().map_or("", |at| &at[..19]))
+        .collect();
+    assert!(
+        seconds.len() == 3 && seconds.iter().all(|s| *s == seconds[0]),
+        "the premise: all enrolled within one second: {seconds:?}"
+    );
+}
+
+#[tokio::test]
+async fn enrollments_made_within_one_second_list_newest_enrolled_first() {
+    // Arrange: three courses created in one order (their ids sort that way) and enrolled in
+    // another, all within one second.
+    let app = TestApp::spawn_at(one_second_clock()).await;
+    let instructor = Caller::instructor("I");
+    let mut courses: Vec<Course> = (0..3)
+        .map(|n| Course::published(&format!("Course {n}"), 1, &instructor))
+        .collect();
+    courses.sort_by_key(|course| course.id);
+    let learner = Caller::learner("Quick");
+    for course in &courses {
+        app.put_course(course).await;
+    }
+    for n in [2, 0, 1] {
+        app.enrolled_with(&learner, &courses[n], &[]).await;
+    }
+
+    // Act
+    let listed = app.enrollments(&learner, "").await;
+
+    // Assert
+    listed.assert_status(200);
+    let listed = items(&listed.json());
+    assert_enrolled_within_one_second(&listed);
+    let order: Vec<Value> = listed
+        .iter()
+        .map(|item| item["course_id"].clone())
+        .collect();
+    let expected: Vec<Value> = [1, 0, 2]
+        .map(|n| Value::from(courses[n].id.to_string()))
+        .to_vec();
+    assert_eq!(
+        order, expected,
+        "newest enrolled first, not in course id order"
+    );
+}
+
+#[tokio::test]
+async fn a_roster_of_learners_enrolled_within_one_second_lists_the_newest_first() {
+    // Arrange: three learners, in the order of their ids, who enroll in another order, all
+    // within one second.
+    let app = TestApp::spawn_at(one_second_clock()).await;
+    let instructor = Caller::instructor("Roster keeper");
+    let course = Course::published("Roster", 1, &instructor);
+    app.put_course(&course).await;
+    let mut learners: Vec<Caller> = (0..3)
+        .map(|n| Caller::learner(&format!("Learner {n}")))
+        .collect();
+    learners.sort_by_key(|learner| learner.id);
+    for n in [2, 0, 1] {
+        app.enrolled_with(&learners[n], &course, &[]).await;
+    }
+
+    // Act
+    let roster = app.learners(&instructor, course.id, "").await;
+
+    // Assert
+    roster.assert_status(200);
+    let roster = items(&roster.json());
+    assert_enrolled_within_one_second(&roster);
+    let order: Vec<Value> = roster.iter().map(|row| row["learner_id"].clone()).collect();
+    let expected: Vec<Value> = [1, 0, 2]
+        .map(|n| Value::from(learners[n].id.to_string()))
+        .to_vec();
+    assert_eq!(
+        order, expected,
+        "newest enrolled first, not in learner id order"
+    );
 }
 
 #[tokio::test]

@@ -35,7 +35,7 @@ async fn each_endpoint_makes_the_dynamodb_requests_its_access_pattern_needs() {
 
     proxy.clear_operations();
     let r = app.enroll(&learner, course.id).await;
-    count("enrol", &["GetItem", "GetItem", "TransactWriteItems"], r).await;
+    count("enroll", &["GetItem", "GetItem", "TransactWriteItems"], r).await;
     let r = app.complete(&learner, course.id, course.lesson(0)).await;
     count("complete", &["GetItem", "GetItem", "TransactWriteItems"], r).await;
     let r = app.complete(&learner, course.id, course.lesson(0)).await;
@@ -64,7 +64,7 @@ async fn each_endpoint_makes_the_dynamodb_requests_its_access_pattern_needs() {
         .to_owned();
     count("progress", &["GetItem", "GetItem"], r).await;
     let r = app.enrollments(&learner, "").await;
-    count("enrolments", &["Query", "BatchGetItem"], r).await;
+    count("enrollments", &["Query", "BatchGetItem"], r).await;
     let r = app.my_certificates(&learner).await;
     count("certificates", &["Query"], r).await;
     let r = app.certificate(&id).await;
@@ -76,9 +76,14 @@ async fn each_endpoint_makes_the_dynamodb_requests_its_access_pattern_needs() {
     let r = app.revoke(&Caller::admin("A"), &id).await;
     count("revoke", &["UpdateItem"], r).await;
     let r = app.unenroll(&learner, course.id).await;
-    count("unenrol", &["TransactWriteItems"], r).await;
+    count("unenroll", &["TransactWriteItems"], r).await;
     let r = app.enroll(&learner, course.id).await;
-    count("re-enrol", &["GetItem", "GetItem", "TransactWriteItems"], r).await;
+    count(
+        "re-enroll",
+        &["GetItem", "GetItem", "TransactWriteItems"],
+        r,
+    )
+    .await;
 
     println!(
         "DynamoDB requests per endpoint:\n  {}",

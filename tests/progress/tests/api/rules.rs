@@ -1,4 +1,4 @@
-//! The rules of enrolling and completing: an enrolment, a lesson of the current outline and a
+//! The rules of enrolling and completing: an enrollment, a lesson of the current outline and a
 //! published course are required; input is validated with field errors.
 
 use progress_tests::{Caller, Course, TestApp, lesson_ids};
@@ -12,7 +12,7 @@ async fn published_course(app: &TestApp, lessons: usize) -> Course {
 }
 
 #[tokio::test]
-async fn completing_a_lesson_without_an_enrolment_is_forbidden() {
+async fn completing_a_lesson_without_an_enrollment_is_forbidden() {
     let app = TestApp::spawn().await;
     let course = published_course(&app, 3).await;
     let learner = Caller::learner("Not enrolled");
