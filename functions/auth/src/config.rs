@@ -17,22 +17,12 @@
 //! | `PASSWORD_RESET_TTL_SECONDS` | optional, default 1800, at most 3600 |
 //! | `LOGIN_LOCKOUT_BASE_MS` | optional, default 1000: the first lockout after 5 failed logins; each further failure doubles it, up to 15 minutes |
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use jsonwebtoken::jwk::JwkSet;
-use shared::config::{ConfigError, Env, TableName};
+use shared::config::{BaseUrl, ConfigError, Env, TableName};
 use shared::dynamo::DynamoSettings;
-use shared::token::{MAX_ACCESS_TOKEN_TTL, TokenSettings, VerifyingKeys};
-
-/// Where the private signing key comes from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SigningKeySource {
-    /// `SIGNING_KEY_FILE`: a PEM file (local development).
-    File(PathBuf),
-    /// `SIGNING_KEY_SECRET_ARN`: a Secrets Manager secret whose secret string is the PEM.
-    Secret(String),
-}
+use shared::token::{KeySource, MAX_ACCESS_TOKEN_TTL, TokenSettings, VerifyingKeys};
 
 /// How mail is delivered.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,10 +56,11 @@ pub struct Config {
     pub certificate_jwks: Option<JwkSet>,
     /// `SIGNING_KEY_ID`.
     pub signing_key_id: String,
-    pub signing_key: SigningKeySource,
+    /// `SIGNING_KEY_FILE` or `SIGNING_KEY_SECRET_ARN`.
+    pub signing_key: KeySource,
     pub mailer: MailerConfig,
-    /// `PUBLIC_BASE_URL`, without a trailing slash.
-    pub public_base_url: String,
+    /// `PUBLIC_BASE_URL`.
+    pub public_base_url: BaseUrl,
     pub lifetimes: Lifetimes,
 }
 
@@ -102,24 +93,7 @@ impl Config {
                 ),
             ));
         }
-        let signing_key = match (
-            env.optional("SIGNING_KEY_FILE"),
-            env.optional("SIGNING_KEY_SECRET_ARN"),
-        ) {
-            (Some(path), None) => SigningKeySource::File(PathBuf::from(path)),
-            (None, Some(arn)) => SigningKeySource::Secret(arn.to_owned()),
-            (None, None) => {
-                return Err(ConfigError::Missing {
-                    name: "SIGNING_KEY_SECRET_ARN (or SIGNING_KEY_FILE locally)".into(),
-                });
-            }
-            (Some(_), Some(_)) => {
-                return Err(ConfigError::malformed(
-                    "SIGNING_KEY_FILE",
-                    "set either SIGNING_KEY_FILE or SIGNING_KEY_SECRET_ARN, not both",
-                ));
-            }
-        };
+        let signing_key = KeySource::from_env(env, "SIGNING_KEY_FILE", "SIGNING_KEY_SECRET_ARN")?;
         let mailer = match env.required("MAILER")? {
             "log" => MailerConfig::Log,
             "ses" => MailerConfig::Ses {
@@ -132,13 +106,7 @@ impl Config {
                 ));
             }
         };
-        let public_base_url = env.required("PUBLIC_BASE_URL")?.trim_end_matches('/');
-        if !(public_base_url.starts_with("https://") || public_base_url.starts_with("http://")) {
-            return Err(ConfigError::malformed(
-                "PUBLIC_BASE_URL",
-                format!("{public_base_url:?} is not an http(s) URL"),
-            ));
-        }
+        let public_base_url = BaseUrl::from_env(env, "PUBLIC_BASE_URL")?;
         Ok(Self {
             table: TableName::from_env(env, "TABLE_NAME")?,
             dynamo: DynamoSettings::from_env(env)?,
@@ -148,7 +116,7 @@ impl Config {
             signing_key_id,
             signing_key,
             mailer,
-            public_base_url: public_base_url.to_owned(),
+            public_base_url,
             lifetimes: Lifetimes::from_env(env)?,
         })
     }
@@ -233,12 +201,9 @@ mod tests {
     #[test]
     fn the_local_environment_reads_with_its_defaults() {
         let config = Config::from_env(&env()).unwrap();
-        assert_eq!(
-            config.signing_key,
-            SigningKeySource::File("/keys/k1.pem".into())
-        );
+        assert_eq!(config.signing_key, KeySource::File("/keys/k1.pem".into()));
         assert_eq!(config.mailer, MailerConfig::Log);
-        assert_eq!(config.public_base_url, "https://school.example");
+        assert_eq!(config.public_base_url.as_str(), "https://school.example");
         assert_eq!(config.lifetimes.access_token, Duration::from_secs(900));
         assert_eq!(config.lifetimes.password_reset, Duration::from_secs(1800));
     }

@@ -1,49 +1,29 @@
 //! The keys: the private key that signs access tokens, loaded once per cold start, and the
 //! public keys `auth` publishes at `/.well-known/jwks.json`.
 
-use axum::http::HeaderValue;
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::jwk::JwkSet;
-use sha2::{Digest, Sha256};
 use shared::token::SigningKey;
 
-use crate::config::{Config, SigningKeySource};
+use crate::config::Config;
 
-/// Loads the signing key from its file (local) or its Secrets Manager secret (AWS), and checks
-/// that `JWKS` publishes its public half: a token signed with a key nobody can verify would
-/// lock everyone out.
+/// Loads the signing key from where the configuration says, and checks that `JWKS` publishes
+/// its public half: a token signed with a key nobody can verify would lock everyone out.
 ///
 /// # Errors
-/// When the key cannot be read, is not an RSA key, or does not match the published key. The
+/// When the key cannot be loaded, or `JWKS` publishes another public key under its kid. The
 /// messages never contain key material.
 pub async fn load_signing_key(
     config: &Config,
     sdk: &aws_config::SdkConfig,
 ) -> anyhow::Result<SigningKey> {
-    let pem = match &config.signing_key {
-        SigningKeySource::File(path) => tokio::fs::read(path)
-            .await
-            .map_err(|e| anyhow::anyhow!("cannot read SIGNING_KEY_FILE {}: {e}", path.display()))?,
-        SigningKeySource::Secret(arn) => {
-            let secret = aws_sdk_secretsmanager::Client::new(sdk)
-                .get_secret_value()
-                .secret_id(arn)
-                .send()
-                .await
-                .map_err(|e| {
-                    anyhow::Error::new(e).context(format!("reading SIGNING_KEY_SECRET_ARN {arn}"))
-                })?;
-            secret
-                .secret_string()
-                .ok_or_else(|| anyhow::anyhow!("the secret {arn} has no secret string"))?
-                .as_bytes()
-                .to_vec()
-        }
-    };
-    let key = SigningKey::from_pem(&config.signing_key_id, &pem).map_err(anyhow::Error::msg)?;
-    let published = config
-        .jwks
+    let key = SigningKey::load(&config.signing_key_id, &config.signing_key, sdk).await?;
+    published_half(&key, &config.jwks)?;
+    Ok(key)
+}
+
+/// Whether `jwks` publishes the public half of `key` under its kid.
+fn published_half(key: &SigningKey, jwks: &JwkSet) -> anyhow::Result<()> {
+    let published = jwks
         .find(key.kid())
         .ok_or_else(|| anyhow::anyhow!("JWKS does not publish key {}", key.kid()))?;
     if published.algorithm != key.public_jwk().algorithm {
@@ -52,20 +32,20 @@ pub async fn load_signing_key(
             key.kid()
         );
     }
-    Ok(key)
+    Ok(())
 }
 
 /// The JWKS document `auth` serves: the access-token keys and the certificate keys, as one
-/// body with its `ETag`, made once per cold start.
+/// body with its entity tag, made once per cold start.
 #[derive(Debug, Clone)]
 pub struct PublishedKeys {
     pub body: String,
-    pub etag: HeaderValue,
+    pub etag: String,
 }
 
 impl PublishedKeys {
     /// # Errors
-    /// When the document cannot be serialised (it always can).
+    /// When the document cannot be serialized (it always can).
     pub fn new(access: &JwkSet, certificates: Option<&JwkSet>) -> anyhow::Result<Self> {
         let keys = access
             .keys
@@ -74,19 +54,8 @@ impl PublishedKeys {
             .cloned()
             .collect();
         let body = serde_json::to_string(&JwkSet { keys })?;
-        let digest = Sha256::digest(body.as_bytes());
-        let etag =
-            HeaderValue::from_str(&format!("\"{}\"", URL_SAFE_NO_PAD.encode(&digest[..16])))?;
+        let etag = shared::caching::entity_tag(body.as_bytes());
         Ok(Self { body, etag })
-    }
-
-    /// Whether an `If-None-Match` header value names this document.
-    pub fn matches(&self, if_none_match: &str) -> bool {
-        let ours = self.etag.to_str().unwrap_or_default();
-        if_none_match
-            .split(',')
-            .map(str::trim)
-            .any(|tag| tag == "*" || tag.strip_prefix("W/").unwrap_or(tag) == ours)
     }
 }
 
@@ -108,8 +77,22 @@ mod tests {
         assert!(parsed.find("access-1").is_some() && parsed.find("cert-1").is_some());
         let alone = PublishedKeys::new(&access, None).unwrap();
         assert_ne!(both.etag, alone.etag);
-        assert!(both.matches(both.etag.to_str().unwrap()));
-        assert!(both.matches(&format!("\"x\", W/{}", both.etag.to_str().unwrap())));
-        assert!(!both.matches(alone.etag.to_str().unwrap()));
+        assert_eq!(
+            both.etag,
+            PublishedKeys::new(&access, Some(&certificates))
+                .unwrap()
+                .etag
+        );
+    }
+
+    #[test]
+    fn a_signing_key_whose_public_half_is_not_published_is_refused() {
+        let (key, _) = SigningKey::generate("k1").unwrap();
+        assert!(published_half(&key, &shared::token::jwks([key.public_jwk()])).is_ok());
+        let impostor = set("k1");
+        let err = published_half(&key, &impostor).unwrap_err();
+        assert!(err.to_string().contains("another public key"), "{err}");
+        let err = published_half(&key, &set("k2")).unwrap_err();
+        assert!(err.to_string().contains("does not publish"), "{err}");
     }
 }

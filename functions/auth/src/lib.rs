@@ -3,7 +3,8 @@
 //! Routes (see `infra/routes.txt`): registration, login, refresh and logout, the caller's
 //! account, password change and reset, email verification, the admins' user list and role
 //! changes, and the JWKS every function verifies access tokens with. The request path is
-//! [`routes`] (parse, authorise) → [`service`] (the operations) → [`store`] (DynamoDB).
+//! [`routes`] (parse, authorize, read the clock) → [`service`] (the operations and their
+//! rules) → [`store`] (DynamoDB).
 
 pub mod config;
 pub mod email;
@@ -23,6 +24,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::FromRef;
+use shared::clock::Clock;
 use shared::token::{AccessTokenIssuer, AccessTokenVerifier, VerifyingKeys};
 
 pub use config::Config;
@@ -38,6 +40,8 @@ pub struct AppState {
     pub service: Arc<Service>,
     pub verifier: Arc<AccessTokenVerifier>,
     pub keys: Arc<PublishedKeys>,
+    /// Where every request's "now" comes from.
+    pub clock: Clock,
 }
 
 impl FromRef<AppState> for Arc<AccessTokenVerifier> {
@@ -47,8 +51,8 @@ impl FromRef<AppState> for Arc<AccessTokenVerifier> {
 }
 
 impl AppState {
-    /// Builds the SDK clients and loads the signing key (from its file, or from Secrets
-    /// Manager) as the configuration says.
+    /// Builds the SDK clients, loads the signing key (from its file, or from Secrets
+    /// Manager) as the configuration says; its clock is the system's.
     ///
     /// # Errors
     /// When the signing key cannot be loaded or does not match `JWKS`.
@@ -77,6 +81,7 @@ impl AppState {
             service: Arc::new(service),
             verifier: Arc::new(verifier),
             keys: Arc::new(keys),
+            clock: Clock::system(),
         })
     }
 

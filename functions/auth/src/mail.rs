@@ -10,6 +10,7 @@ use std::pin::Pin;
 use std::time::Duration;
 
 use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message};
+use shared::config::BaseUrl;
 
 use crate::email::Email;
 use crate::secret::OpaqueToken;
@@ -123,7 +124,7 @@ impl Mailer for SesMailer {
 /// The messages the school sends, with links to its site.
 #[derive(Debug, Clone)]
 pub struct Letters {
-    base_url: String,
+    site: BaseUrl,
 }
 
 fn duration_words(duration: Duration) -> String {
@@ -144,11 +145,14 @@ fn plural(n: u64, unit: &str) -> String {
 }
 
 impl Letters {
-    /// Letters whose links point at `base_url` (no trailing slash).
-    pub fn new(base_url: impl Into<String>) -> Self {
-        Self {
-            base_url: base_url.into(),
-        }
+    /// Letters whose links point at `site`.
+    pub fn new(site: BaseUrl) -> Self {
+        Self { site }
+    }
+
+    /// The link to `page` of the site, carrying `token` in its fragment.
+    fn link(&self, page: &str, token: &OpaqueToken) -> String {
+        self.site.join(&format!("{page}#token={}", token.expose()))
     }
 
     /// Asks a new account's owner to confirm their address.
@@ -165,11 +169,10 @@ impl Letters {
             text: format!(
                 "Hello {name},\n\n\
                  Welcome to skillpath. Please confirm that this is your email address:\n\n\
-                 {base}/verify-email#token={token}\n\n\
+                 {link}\n\n\
                  The link works once, for {valid}. If you did not create an account, ignore \
                  this message.\n",
-                base = self.base_url,
-                token = token.expose(),
+                link = self.link("/verify-email", token),
                 valid = duration_words(valid_for),
             ),
         }
@@ -184,10 +187,11 @@ impl Letters {
             text: format!(
                 "Hello,\n\n\
                  Someone, maybe you, tried to create a skillpath account with this address. \
-                 You already have one. To sign in, go to {base}/login; if you forgot your \
-                 password, reset it at {base}/forgot-password.\n\n\
+                 You already have one. To sign in, go to {login}; if you forgot your \
+                 password, reset it at {forgot}.\n\n\
                  If it was not you, you need not do anything.\n",
-                base = self.base_url,
+                login = self.site.join("/login"),
+                forgot = self.site.join("/forgot-password"),
             ),
         }
     }
@@ -207,11 +211,10 @@ impl Letters {
                 "Hello {name},\n\n\
                  Someone asked to reset the password of your skillpath account. To choose a \
                  new one, open:\n\n\
-                 {base}/reset-password#token={token}\n\n\
+                 {link}\n\n\
                  The link works once, for {valid}, and signs you out everywhere. If you did not \
                  ask for it, ignore this message: your password stays as it is.\n",
-                base = self.base_url,
-                token = token.expose(),
+                link = self.link("/reset-password", token),
                 valid = duration_words(valid_for),
             ),
         }
@@ -225,7 +228,8 @@ mod tests {
     #[test]
     fn a_reset_letter_links_to_the_site_with_the_token_in_the_fragment() {
         let token = OpaqueToken::generate().unwrap();
-        let mail = Letters::new("https://school.example").reset_password(
+        let site = BaseUrl::parse("https://school.example/").unwrap();
+        let mail = Letters::new(site).reset_password(
             &Email::parse("ada@example.org").unwrap(),
             &DisplayName::parse("Ada").unwrap(),
             &token,

@@ -1,29 +1,31 @@
-//! The HTTP API of `auth`: each handler parses its request into domain types, authorises the
-//! caller, calls the service and shapes the answer. Nothing here talks to DynamoDB.
+//! The HTTP API of `auth`: each handler parses its request into domain types, authorizes the
+//! caller, reads the clock, calls the service and shapes the answer. Nothing here talks to
+//! DynamoDB.
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use axum::routing::{get, patch, post};
 use serde::{Deserialize, Serialize};
+use shared::caching::{Cacheable, respond};
 use shared::extract::{Path, Query};
 use shared::identity::{Role, UserId};
-use shared::page::Page;
-use shared::token::{AuthSession, AuthUser};
+use shared::page::{Page, PageParams};
+use shared::token::{AuthSession, AuthUser, BearerToken};
 use shared::{ApiError, FieldError, Json};
 
 use crate::AppState;
 use crate::email::Email;
 use crate::password::Password;
 use crate::secret::OpaqueToken;
+use crate::service::AccountChange;
 use crate::session::{SessionId, SessionTokens};
-use crate::store::AccountChange;
 use crate::user::{Account, DisplayName};
 
 /// How long caches may keep the JWKS. Key rotation publishes a new key at least this long
-/// before signing with it.
-const JWKS_MAX_AGE_SECONDS: u32 = 300;
+/// (300 s) before signing with it.
+const JWKS_CACHE_CONTROL: &str = "public, max-age=300";
 
 /// Every route of `auth` (besides its liveness route).
 pub fn router() -> Router<AppState> {
@@ -66,13 +68,14 @@ impl Fields {
     }
 }
 
-/// What a login or a refresh answers (RFC 6749's token response).
+/// What a login or a refresh answers (RFC 6749's token response). Its `Debug` shows neither
+/// token; it serializes both.
 #[derive(Debug, Serialize)]
 struct TokenResponse {
-    access_token: String,
+    access_token: BearerToken,
     token_type: &'static str,
     expires_in: u64,
-    refresh_token: String,
+    refresh_token: OpaqueToken,
 }
 
 impl From<SessionTokens> for TokenResponse {
@@ -81,7 +84,7 @@ impl From<SessionTokens> for TokenResponse {
             access_token: tokens.access_token,
             token_type: "Bearer",
             expires_in: tokens.expires_in,
-            refresh_token: tokens.refresh_token.expose().to_owned(),
+            refresh_token: tokens.refresh_token,
         }
     }
 }
@@ -104,7 +107,8 @@ async fn register(
     let password = fields.check("password", Password::new_choice(&body.password));
     let name = fields.check("name", DisplayName::parse(&body.name));
     let ((email, password), name) = fields.finish(email.zip(password).zip(name))?;
-    let account = state.service.register(email, password, name).await?;
+    let now = state.clock.now();
+    let account = state.service.register(email, password, name, now).await?;
     Ok((StatusCode::CREATED, Json(account)))
 }
 
@@ -123,7 +127,8 @@ async fn login(
     let email = fields.finish(email)?;
     // Any text may be someone's password: the rules for new passwords do not apply here.
     let password = Password::new(&body.password);
-    let tokens = state.service.login(email, password).await?;
+    let now = state.clock.now();
+    let tokens = state.service.login(email, password, now).await?;
     Ok(Json(tokens.into()))
 }
 
@@ -137,7 +142,8 @@ async fn refresh(
     Json(body): Json<RefreshBody>,
 ) -> Result<Json<TokenResponse>, ApiError> {
     let token = OpaqueToken::presented(&body.refresh_token).ok_or(ApiError::InvalidCredentials)?;
-    let tokens = state.service.refresh(token).await?;
+    let now = state.clock.now();
+    let tokens = state.service.refresh(token, now).await?;
     Ok(Json(tokens.into()))
 }
 
@@ -145,9 +151,10 @@ async fn logout(
     State(state): State<AppState>,
     Json(body): Json<RefreshBody>,
 ) -> Result<StatusCode, ApiError> {
+    let now = state.clock.now();
     state
         .service
-        .logout(OpaqueToken::presented(&body.refresh_token))
+        .logout(OpaqueToken::presented(&body.refresh_token), now)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -178,7 +185,8 @@ async fn rename(
     let mut fields = Fields::default();
     let name = fields.check("name", DisplayName::parse(&body.name));
     let name = fields.finish(name)?;
-    Ok(Json(state.service.rename(caller.id, name).await?))
+    let now = state.clock.now();
+    Ok(Json(state.service.rename(caller.id, name, now).await?))
 }
 
 #[derive(Deserialize)]
@@ -197,9 +205,10 @@ async fn change_password(
     let new = fields.finish(new)?;
     let current = Password::new(&body.current_password);
     let keep = caller.session.and_then(|sid| sid.parse::<SessionId>().ok());
+    let now = state.clock.now();
     state
         .service
-        .change_password(caller.user.id, keep, current, new)
+        .change_password(caller.user.id, keep, current, new, now)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -216,7 +225,8 @@ async fn forgot_password(
     let mut fields = Fields::default();
     let email = fields.check("email", Email::parse(&body.email));
     let email = fields.finish(email)?;
-    state.service.forgot_password(email).await?;
+    let now = state.clock.now();
+    state.service.forgot_password(email, now).await?;
     Ok(StatusCode::ACCEPTED)
 }
 
@@ -234,7 +244,8 @@ async fn reset_password(
     let new = fields.check("new_password", Password::new_choice(&body.new_password));
     let new = fields.finish(new)?;
     let token = OpaqueToken::presented(&body.token).ok_or(ApiError::InvalidCredentials)?;
-    state.service.reset_password(token, new).await?;
+    let now = state.clock.now();
+    state.service.reset_password(token, new, now).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -248,7 +259,8 @@ async fn verify_email(
     Json(body): Json<VerifyEmailBody>,
 ) -> Result<StatusCode, ApiError> {
     let token = OpaqueToken::presented(&body.token).ok_or(ApiError::InvalidCredentials)?;
-    state.service.verify_email(token).await?;
+    let now = state.clock.now();
+    state.service.verify_email(token, now).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -265,7 +277,7 @@ async fn list_users(
     Query(query): Query<ListUsersQuery>,
 ) -> Result<Json<Page<Account>>, ApiError> {
     caller.require(Role::Admin)?;
-    let limit = shared::page::PageParams {
+    let limit = PageParams {
         limit: query.limit,
         cursor: None,
     }
@@ -299,42 +311,61 @@ async fn change_user(
         disabled: body.disabled,
         verify_email: false,
     };
-    Ok(Json(state.service.change_account(user, change).await?))
+    let now = state.clock.now();
+    Ok(Json(state.service.change_account(user, change, now).await?))
 }
 
 async fn jwks(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let keys = &state.keys;
-    let cache = (
-        header::CACHE_CONTROL,
-        format!("public, max-age={JWKS_MAX_AGE_SECONDS}"),
-    );
-    let revalidated = headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| keys.matches(value));
-    if revalidated {
-        return (
-            StatusCode::NOT_MODIFIED,
-            [
-                cache,
-                (
-                    header::ETAG,
-                    keys.etag.to_str().unwrap_or_default().to_owned(),
-                ),
-            ],
-        )
-            .into_response();
+    let read = Cacheable {
+        etag: &keys.etag,
+        cache_control: JWKS_CACHE_CONTROL,
+        content_type: "application/json",
+        varies_by_caller: false,
+    };
+    respond(&headers, read, keys.body.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mail::Letters;
+
+    #[test]
+    fn no_debug_output_of_a_token_carrying_type_shows_a_token() {
+        let access = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhZGEifQ.c2lnbmF0dXJl";
+        let refresh = OpaqueToken::generate().unwrap();
+        let tokens = || SessionTokens {
+            access_token: BearerToken::new(access.to_owned()),
+            expires_in: 900,
+            refresh_token: refresh.clone(),
+        };
+        let site = shared::config::BaseUrl::parse("https://school.example").unwrap();
+        let (email, name) = (
+            Email::parse("ada@example.org").unwrap(),
+            DisplayName::parse("Ada").unwrap(),
+        );
+        let mail = Letters::new(site).verify_email(&email, &name, &refresh, Default::default());
+        let shown = [
+            format!("{:?}", tokens()),
+            format!("{:?}", TokenResponse::from(tokens())),
+            format!("{:?}", tokens().access_token),
+            format!("{refresh:?}"),
+            format!("{mail:?}"),
+        ];
+        for debug in &shown {
+            assert!(!debug.contains(access), "an access token in {debug}");
+            assert!(
+                !debug.contains(refresh.expose()),
+                "a refresh token in {debug}"
+            );
+        }
+
+        let body = serde_json::to_value(TokenResponse::from(tokens())).unwrap();
+        assert_eq!(
+            body["access_token"], access,
+            "the response hands the tokens over"
+        );
+        assert_eq!(body["refresh_token"], refresh.expose());
     }
-    (
-        [
-            (header::CONTENT_TYPE, "application/json".to_owned()),
-            cache,
-            (
-                header::ETAG,
-                keys.etag.to_str().unwrap_or_default().to_owned(),
-            ),
-        ],
-        keys.body.clone(),
-    )
-        .into_response()
 }

@@ -7,18 +7,26 @@ use std::fmt;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::{Serialize, Serializer};
 use sha2::{Digest, Sha256};
 
 /// Random bytes in a token.
 const TOKEN_BYTES: usize = 32;
 
-/// A token as handed to its holder. Never logged: its `Debug` shows nothing.
+/// A token as handed to its holder. Never logged: its `Debug` shows nothing; it serializes
+/// as its text, for the response that hands it over.
 #[derive(Clone, PartialEq, Eq)]
 pub struct OpaqueToken(String);
 
 impl fmt::Debug for OpaqueToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("OpaqueToken(..)")
+    }
+}
+
+impl Serialize for OpaqueToken {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
     }
 }
 

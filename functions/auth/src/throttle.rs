@@ -4,27 +4,29 @@
 
 use std::time::Duration;
 
+use shared::clock::Timestamp;
+
 /// Consecutive failed logins of an address, as last recorded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LoginFailures {
     pub count: u32,
-    /// Until when (epoch milliseconds) further attempts are refused; 0 when not locked.
-    pub locked_until_ms: i64,
-    /// When the run of failures is forgotten (epoch seconds; the item's TTL).
-    pub expires_at: i64,
+    /// Until when further attempts are refused; `None` when not locked.
+    pub locked_until: Option<Timestamp>,
+    /// When the run of failures is forgotten (the item's TTL).
+    pub expires_at: Timestamp,
 }
 
 /// Password-reset requests of an address in the current window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ResetRequests {
     pub count: u32,
-    /// When the window ends (epoch seconds; the item's TTL).
-    pub expires_at: i64,
+    /// When the window ends (the item's TTL).
+    pub expires_at: Timestamp,
 }
 
 /// The login back-off: a few free failures, then a lockout that doubles with each further
 /// failure, up to a ceiling. Every attempt is recorded *before* its password is checked (see
-/// `service::login`), so parallel guesses cannot slip through together.
+/// `service::sessions`), so parallel guesses cannot slip through together.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LoginBackoff {
     /// Failures that cost nothing (5).
@@ -55,22 +57,20 @@ impl LoginBackoff {
         Some(self.base.saturating_mul(factor).min(self.ceiling))
     }
 
-    /// How long the caller must still wait, if the address is locked at `now_ms`.
-    pub fn wait(&self, failures: Option<&LoginFailures>, now_ms: i64) -> Option<Duration> {
-        let remaining = failures?.locked_until_ms - now_ms;
-        (remaining > 0).then(|| Duration::from_millis(remaining.unsigned_abs()))
+    /// How long the caller must still wait, if the address is locked at `now`.
+    pub fn wait(&self, failures: Option<&LoginFailures>, now: Timestamp) -> Option<Duration> {
+        let until = failures?.locked_until?;
+        (until > now).then(|| until.since(now))
     }
 
-    /// The record after one more attempt, counted as a failure until it succeeds.
-    pub fn after_attempt(&self, seen: Option<&LoginFailures>, now_ms: i64) -> LoginFailures {
+    /// The record after one more attempt at `now`, counted as a failure until it succeeds.
+    pub fn after_attempt(&self, seen: Option<&LoginFailures>, now: Timestamp) -> LoginFailures {
         let count = seen.map_or(0, |f| f.count).saturating_add(1);
-        let locked_until_ms = self
-            .lockout_after(count)
-            .map_or(0, |lockout| now_ms + lockout.as_millis() as i64);
+        let locked_until = self.lockout_after(count).map(|lockout| now.plus(lockout));
         LoginFailures {
             count,
-            locked_until_ms,
-            expires_at: (locked_until_ms.max(now_ms) / 1000) + self.memory.as_secs() as i64,
+            locked_until,
+            expires_at: locked_until.unwrap_or(now).plus(self.memory),
         }
     }
 }
@@ -93,26 +93,27 @@ impl Default for ResetRequestLimit {
 }
 
 impl ResetRequestLimit {
-    /// The record after one more request, or how long to wait when the limit is reached.
+    /// The record after one more request at `now`, or how long to wait when the limit is
+    /// reached.
     ///
     /// # Errors
     /// The wait, when the window's requests are used up.
     pub fn after_request(
         &self,
         seen: Option<&ResetRequests>,
-        now_s: i64,
+        now: Timestamp,
     ) -> Result<ResetRequests, Duration> {
         match seen {
-            Some(seen) if seen.count >= self.max => Err(Duration::from_secs(
-                (seen.expires_at - now_s).max(1).unsigned_abs(),
-            )),
+            Some(seen) if seen.count >= self.max => {
+                Err(seen.expires_at.since(now).max(Duration::from_secs(1)))
+            }
             Some(seen) => Ok(ResetRequests {
                 count: seen.count + 1,
                 expires_at: seen.expires_at,
             }),
             None => Ok(ResetRequests {
                 count: 1,
-                expires_at: now_s + self.window.as_secs() as i64,
+                expires_at: now.plus(self.window),
             }),
         }
     }
@@ -153,30 +154,33 @@ mod tests {
     #[test]
     fn an_attempt_is_recorded_as_a_failure_with_the_lockout_it_would_earn() {
         let backoff = LoginBackoff::new(Duration::from_secs(1));
-        let now_ms = 1_000_000_000;
-        let first = backoff.after_attempt(None, now_ms);
-        assert_eq!((first.count, first.locked_until_ms), (1, 0));
+        let now: Timestamp = "2026-12-03T14:00:00Z".parse().unwrap();
+        let first = backoff.after_attempt(None, now);
+        assert_eq!((first.count, first.locked_until), (1, None));
         let fourth = LoginFailures { count: 4, ..first };
-        let fifth = backoff.after_attempt(Some(&fourth), now_ms);
-        assert_eq!(fifth.locked_until_ms, now_ms + 1000);
-        assert!(fifth.expires_at > now_ms / 1000 + 3600);
+        let fifth = backoff.after_attempt(Some(&fourth), now);
+        assert_eq!(fifth.locked_until, Some(now.plus(Duration::from_secs(1))));
+        assert!(fifth.expires_at > now.plus(Duration::from_secs(3600)));
         assert_eq!(
-            backoff.wait(Some(&fifth), now_ms + 400),
+            backoff.wait(Some(&fifth), now.plus(Duration::from_millis(400))),
             Some(Duration::from_millis(600))
         );
-        assert_eq!(backoff.wait(Some(&fifth), now_ms + 1000), None);
+        assert_eq!(
+            backoff.wait(Some(&fifth), now.plus(Duration::from_secs(1))),
+            None
+        );
     }
 
     #[test]
     fn the_fourth_reset_request_in_an_hour_waits_for_the_window_to_end() {
         let limit = ResetRequestLimit::default();
-        let now = 1_000_000;
+        let now: Timestamp = "2026-12-03T14:00:00Z".parse().unwrap();
         let mut seen = None;
         for _ in 0..3 {
             seen = Some(limit.after_request(seen.as_ref(), now).unwrap());
         }
         assert_eq!(
-            limit.after_request(seen.as_ref(), now + 600),
+            limit.after_request(seen.as_ref(), now.plus(Duration::from_secs(600))),
             Err(Duration::from_secs(3000))
         );
     }

@@ -3,8 +3,8 @@
 use std::fmt;
 
 use serde::{Serialize, Serializer};
+use shared::clock::Timestamp;
 use shared::identity::{Role, UserId};
-use time::OffsetDateTime;
 
 use crate::email::Email;
 
@@ -65,13 +65,12 @@ pub struct Account {
     pub email_verified: bool,
     /// A disabled account cannot log in or refresh; only an admin can enable it again.
     pub disabled: bool,
-    #[serde(with = "time::serde::rfc3339")]
-    pub created_at: OffsetDateTime,
+    pub created_at: Timestamp,
 }
 
 impl Account {
-    /// A new learner account, as registration creates it.
-    pub fn new_learner(email: Email, name: DisplayName) -> Self {
+    /// A new learner account, as registration creates it at `now`.
+    pub fn new_learner(email: Email, name: DisplayName, now: Timestamp) -> Self {
         Self {
             id: UserId::new(),
             email,
@@ -79,9 +78,7 @@ impl Account {
             role: Role::Learner,
             email_verified: false,
             disabled: false,
-            created_at: OffsetDateTime::now_utc()
-                .replace_nanosecond(0)
-                .unwrap_or_else(|_| OffsetDateTime::now_utc()),
+            created_at: now,
         }
     }
 
@@ -109,11 +106,12 @@ mod tests {
         let account = Account::new_learner(
             Email::parse("ada@example.org").unwrap(),
             DisplayName::parse("Ada").unwrap(),
+            "2026-12-03T14:15:41.123456Z".parse().unwrap(),
         );
         let json = serde_json::to_value(&account).unwrap();
         assert_eq!(json["role"], "learner");
         assert_eq!(json["email"], "ada@example.org");
         assert_eq!(json["email_verified"], false);
-        assert!(json["created_at"].as_str().unwrap().ends_with('Z'));
+        assert_eq!(json["created_at"], "2026-12-03T14:15:41.123456Z");
     }
 }

@@ -1,11 +1,13 @@
 //! The `auth` function under test: a fresh set of tables, its router configured exactly as
-//! `Config::from_env` reads it in Lambda, mail captured instead of sent, and a helper per
-//! endpoint.
+//! `Config::from_env` reads it in Lambda, mail captured instead of sent, a clock the test
+//! moves, and a helper per endpoint.
 
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use auth::mail::{Mail, Mailer, Sending};
 use serde_json::{Value, json};
+use shared::clock::Clock;
 use shared::config::Env;
 use shared::identity::{Role, UserId};
 use testkit::{Tables, TestResponse, TestRouter};
@@ -76,13 +78,23 @@ pub struct TestApp {
     pub router: TestRouter,
     pub tables: Tables,
     pub mail: CapturedMail,
+    /// The function's clock: it starts at the real time (access tokens are checked against
+    /// it) and moves a microsecond per reading; tests advance it instead of sleeping.
+    pub clock: Clock,
     /// The environment the function was configured from.
     pub env: Env,
 }
 
 /// The test environment of `auth` on `tables` (DynamoDB at `endpoint`).
+///
+/// Its DynamoDB attempts may take 5 s, not 800 ms: the emulator on a busy machine can be that
+/// slow, and an attempt that timed out after its write landed would be tried again and meet
+/// its own write in its condition (a login's count of failures), which the tests would read
+/// as another attempt in flight.
 pub fn auth_env(tables: &Tables, endpoint: &str) -> Env {
     testkit::env::function_env("auth", tables, endpoint)
+        .with("DYNAMODB_ATTEMPT_TIMEOUT_MS", "5000")
+        .with("DYNAMODB_OPERATION_TIMEOUT_MS", "5500")
 }
 
 impl TestApp {
@@ -111,14 +123,20 @@ impl TestApp {
     pub async fn on(tables: Tables, env: Env) -> Self {
         let config = auth::Config::from_env(&env).expect("auth's test configuration");
         let mail = CapturedMail::default();
+        let clock = Clock::stepping(Clock::system().now(), Duration::from_micros(1));
         let state = auth::AppState::from_config(config, &testkit::sdk_config().await)
             .await
             .expect("auth's state")
             .with_mailer(Arc::new(mail.clone()));
+        let state = auth::AppState {
+            clock: clock.clone(),
+            ..state
+        };
         Self {
             router: TestRouter::new(auth::app(state)),
             tables,
             mail,
+            clock,
             env,
         }
     }
@@ -231,6 +249,7 @@ impl TestApp {
             auth::user::DisplayName::parse("Test Account").expect("a name"),
             role,
             auth::password::Password::new_choice(PASSWORD).expect("a valid password"),
+            self.clock.now(),
         )
         .await
         .expect("provisioning works");

@@ -18,7 +18,7 @@
 //! anyone choose their own role. It reads the function's own environment (`TABLE_NAME`,
 //! `DYNAMODB_ENDPOINT` and the other `DYNAMODB_*` settings, AWS credentials and region) and
 //! writes through the same store code as the API, so the same rules hold: the email is
-//! normalised and unique, the password must meet the rules for new passwords, and the admin
+//! normalized and unique, the password must meet the rules for new passwords, and the admin
 //! count that protects the last admin is kept. For example, against the local stack:
 //!
 //! ```text
@@ -34,6 +34,7 @@ use auth::password::Password;
 use auth::service::{ProvisionError, provision};
 use auth::store::Store;
 use auth::user::DisplayName;
+use shared::clock::Clock;
 use shared::config::{Env, TableName};
 use shared::dynamo::DynamoSettings;
 use shared::identity::Role;
@@ -126,7 +127,8 @@ async fn create_user(args: &[String]) -> anyhow::Result<()> {
     let sdk = shared::dynamo::load_aws_config().await;
     let store = Store::new(shared::dynamo::client(&sdk, &settings), table);
 
-    let (account, created) = match provision(&store, email, name, role, password).await {
+    let now = Clock::system().now();
+    let (account, created) = match provision(&store, email, name, role, password, now).await {
         Ok(done) => done,
         Err(ProvisionError::LastAdmin) => {
             anyhow::bail!("the account is the school's last admin; make another admin first")

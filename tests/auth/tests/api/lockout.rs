@@ -6,12 +6,13 @@ use std::time::Duration;
 use auth_tests::{PASSWORD, TestApp};
 use testkit::TestResponse;
 
-/// The first lockout in these tests (the default is 1 s; a longer one keeps slow machines
-/// from slipping past it).
-const LOCKOUT_MS: &str = "2000";
+/// The first lockout in these tests, in seconds (the default is 1 s; another value shows
+/// that `LOGIN_LOCKOUT_BASE_MS` sets it).
+const LOCKOUT_SECONDS: u64 = 2;
 
 async fn app_with_lockout() -> TestApp {
-    TestApp::spawn_with(&[("LOGIN_LOCKOUT_BASE_MS", LOCKOUT_MS)]).await
+    let base_ms = (LOCKOUT_SECONDS * 1000).to_string();
+    TestApp::spawn_with(&[("LOGIN_LOCKOUT_BASE_MS", &base_ms)]).await
 }
 
 fn retry_after(response: &TestResponse) -> u64 {
@@ -40,12 +41,20 @@ async fn five_failed_logins_lock_the_account_even_for_the_right_password_until_t
     let locked = app.login("target@example.org", "guess number six").await;
     locked.assert_problem(429, "rate-limited");
     let wait = retry_after(&locked);
-    assert!((1..=2).contains(&wait), "Retry-After {wait}");
+    assert_eq!(
+        wait, LOCKOUT_SECONDS,
+        "Retry-After is the whole first lockout"
+    );
 
     let right_but_locked = app.login("target@example.org", PASSWORD).await;
     right_but_locked.assert_problem(429, "rate-limited");
 
-    tokio::time::sleep(Duration::from_secs(wait) + Duration::from_millis(300)).await;
+    app.clock
+        .advance(Duration::from_secs(wait) - Duration::from_millis(1));
+    app.login("target@example.org", PASSWORD)
+        .await
+        .assert_problem(429, "rate-limited");
+    app.clock.advance(Duration::from_millis(1));
     app.login("target@example.org", PASSWORD)
         .await
         .assert_status(200);
@@ -61,16 +70,18 @@ async fn each_further_failure_doubles_the_lockout_and_a_success_resets_the_count
         app.login("doubling@example.org", "wrong password!").await;
     }
     let first = retry_after(&app.login("doubling@example.org", "x").await);
-    tokio::time::sleep(Duration::from_secs(first) + Duration::from_millis(300)).await;
+    assert_eq!(first, LOCKOUT_SECONDS);
+    app.clock.advance(Duration::from_secs(first));
     app.login("doubling@example.org", "still wrong!!")
         .await
         .assert_problem(401, "invalid-credentials");
     let second = retry_after(&app.login("doubling@example.org", "x").await);
-    assert!(
-        second > first,
-        "the sixth failure locks longer ({second} s) than the fifth ({first} s)"
+    assert_eq!(
+        second,
+        2 * first,
+        "the sixth failure locks twice as long as the fifth ({first} s)"
     );
-    tokio::time::sleep(Duration::from_secs(second) + Duration::from_millis(300)).await;
+    app.clock.advance(Duration::from_secs(second));
     app.login("doubling@example.org", PASSWORD)
         .await
         .assert_status(200);
@@ -111,27 +122,40 @@ async fn parallel_guesses_cannot_slip_past_the_lockout() {
     app.register("parallel@example.org", PASSWORD, "Parallel")
         .await
         .assert_status(201);
-    let mut guesses = tokio::task::JoinSet::new();
-    for i in 0..30 {
-        let app = app.clone();
-        guesses.spawn(async move {
-            app.login("parallel@example.org", &format!("guess {i} of many"))
+    // Rounds of 30 parallel guesses, until a round has no password checked: each round that
+    // is not locked out records at least one attempt, so the rounds end at the lockout.
+    let mut checked = 0;
+    for round in 1..=10 {
+        let mut guesses = tokio::task::JoinSet::new();
+        for i in 0..30 {
+            let app = app.clone();
+            guesses.spawn(async move {
+                app.login(
+                    "parallel@example.org",
+                    &format!("guess {i} of round {round}"),
+                )
                 .await
                 .status
                 .as_u16()
-        });
-    }
-    let mut checked = 0;
-    while let Some(status) = guesses.join_next().await {
-        match status.expect("a guess task") {
-            401 => checked += 1,
-            429 => {}
-            other => panic!("a guess got {other}"),
+            });
+        }
+        let mut checked_now = 0;
+        while let Some(status) = guesses.join_next().await {
+            match status.expect("a guess task") {
+                401 => checked_now += 1,
+                429 => {}
+                other => panic!("a guess got {other}"),
+            }
+        }
+        checked += checked_now;
+        if checked_now == 0 {
+            break;
         }
     }
-    assert!(
-        checked <= 5,
-        "{checked} of 30 parallel guesses had their password checked; at most 5 may be"
+    assert_eq!(
+        checked, 5,
+        "{checked} parallel guesses had their password checked before the lockout; exactly \
+         the 5 free failures may be"
     );
 }
 

@@ -1,0 +1,168 @@
+//! Passwords and addresses: changing a password, resetting a forgotten one by mail, and
+//! verifying an address.
+
+use shared::clock::Timestamp;
+use shared::identity::UserId;
+
+use super::{CONCURRENT_ATTEMPT_WAIT, PasswordChangeError, ResetRequestError, Service, TokenError};
+use crate::email::Email;
+use crate::password::Password;
+use crate::secret::OpaqueToken;
+use crate::session::SessionId;
+use crate::store::{EmailTokenRecord, PasswordWriteError};
+
+impl Service {
+    /// Changes the password of `user` after checking the current one, revoking every session
+    /// but `keep` (the caller's). Wrong current passwords count towards the same lockout as
+    /// failed logins: a stolen access token must not become a way to guess the password.
+    ///
+    /// # Errors
+    /// [`PasswordChangeError`].
+    pub async fn change_password(
+        &self,
+        user: UserId,
+        keep: Option<SessionId>,
+        current: Password,
+        new: Password,
+        now: Timestamp,
+    ) -> Result<(), PasswordChangeError> {
+        let Some(stored) = self.store.user(user).await? else {
+            return Err(PasswordChangeError::NotFound);
+        };
+        let email = &stored.account.email;
+        let records = self.store.address(email, now).await?;
+        let seen = records.login_failures.as_ref();
+        let attempt = self
+            .next_attempt(seen, now)
+            .map_err(|retry_after| PasswordChangeError::Locked { retry_after })?;
+        if !self
+            .store
+            .record_login_attempt(email, seen, &attempt, now)
+            .await?
+        {
+            return Err(PasswordChangeError::Locked {
+                retry_after: CONCURRENT_ATTEMPT_WAIT,
+            });
+        }
+        if !self
+            .hasher
+            .verify(current, Some(stored.password_hash.clone()))
+            .await?
+        {
+            tracing::info!(%user, failures = attempt.count, "password change refused: wrong current password");
+            return Err(PasswordChangeError::WrongPassword);
+        }
+        let hash = self.hasher.hash(new).await?;
+        let mut written = self.store.change_password(&stored, &hash, keep, now).await;
+        if let Err(PasswordWriteError::KeptSessionGone) = written {
+            // The caller's session is gone or was over already: the password changes anyway,
+            // and that session ends with the others.
+            written = self.store.change_password(&stored, &hash, None, now).await;
+        }
+        match written {
+            Ok(()) => {
+                tracing::info!(%user, "password changed; other sessions revoked");
+                Ok(())
+            }
+            Err(PasswordWriteError::EpochMoved | PasswordWriteError::KeptSessionGone) => {
+                Err(PasswordChangeError::Changed)
+            }
+            Err(PasswordWriteError::Db(err)) => Err(err.into()),
+        }
+    }
+
+    /// Mails a password-reset link if the address has an (enabled) account. Requests are
+    /// limited per address whether or not it has one, so the answer reveals nothing.
+    ///
+    /// # Errors
+    /// [`ResetRequestError::RateLimited`] past the limit.
+    pub async fn forgot_password(
+        &self,
+        email: Email,
+        now: Timestamp,
+    ) -> Result<(), ResetRequestError> {
+        let records = self.store.address(&email, now).await?;
+        let seen = records.reset_requests.as_ref();
+        let request = self
+            .reset_limit
+            .after_request(seen, now)
+            .map_err(|retry_after| ResetRequestError::RateLimited { retry_after })?;
+        let user = match records.owner {
+            Some(id) => self.store.user(id).await?,
+            None => None,
+        }
+        .filter(|user| !user.account.disabled);
+        let token = user.as_ref().map(|_| OpaqueToken::generate()).transpose()?;
+        let record = user.as_ref().map(|user| EmailTokenRecord {
+            user: user.account.id,
+            email: email.clone(),
+            session_epoch: user.session_epoch,
+            expires_at: now.plus(self.lifetimes.password_reset),
+        });
+        let hash = token.as_ref().map(OpaqueToken::hash);
+        let stored_token = hash.as_ref().zip(record.as_ref());
+        if !self
+            .store
+            .record_reset_request(&email, seen, &request, stored_token, now)
+            .await?
+        {
+            return Err(ResetRequestError::RateLimited {
+                retry_after: CONCURRENT_ATTEMPT_WAIT,
+            });
+        }
+        if let (Some(user), Some(token)) = (user, token) {
+            tracing::info!(user = %user.account.id, "password reset requested");
+            let mail = self.letters.reset_password(
+                &email,
+                &user.account.name,
+                &token,
+                self.lifetimes.password_reset,
+            );
+            self.deliver(mail, "reset_password").await;
+        } else {
+            tracing::info!("password reset requested for an address without an account");
+        }
+        Ok(())
+    }
+
+    /// Sets a new password with a reset token; every session ends.
+    ///
+    /// # Errors
+    /// [`TokenError::Invalid`] for an unknown, used or expired token, or one made before the
+    /// password last changed.
+    pub async fn reset_password(
+        &self,
+        presented: OpaqueToken,
+        new: Password,
+        now: Timestamp,
+    ) -> Result<(), TokenError> {
+        let hash = presented.hash();
+        let Some(record) = self.store.reset_token(&hash, now).await? else {
+            return Err(TokenError::Invalid);
+        };
+        let password = self.hasher.hash(new).await?;
+        self.store
+            .reset_password(&hash, &record, &password, now)
+            .await?;
+        tracing::info!(user = %record.user, "password reset; every session revoked");
+        Ok(())
+    }
+
+    /// Marks an address verified with its verification token.
+    ///
+    /// # Errors
+    /// [`TokenError::Invalid`] for an unknown, used or expired token.
+    pub async fn verify_email(
+        &self,
+        presented: OpaqueToken,
+        now: Timestamp,
+    ) -> Result<(), TokenError> {
+        let hash = presented.hash();
+        let Some(record) = self.store.verification_token(&hash, now).await? else {
+            return Err(TokenError::Invalid);
+        };
+        self.store.verify_email(&hash, &record, now).await?;
+        tracing::info!(user = %record.user, "email address verified");
+        Ok(())
+    }
+}

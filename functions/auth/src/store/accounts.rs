@@ -1,0 +1,270 @@
+//! Accounts: the account items, the admin count that keeps the school's last admin, and the
+//! listing of users.
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use serde::{Deserialize, Serialize};
+use shared::clock::Timestamp;
+use shared::dynamo::{
+    DbError, Expr, GSI1, GSI1_PK, GSI1_SK, Item, PK, Query, SK, Write, attr, from_item, n, s,
+    to_item, ts,
+};
+use shared::identity::{Role, UserId};
+use shared::page::{CursorError, ListError, Listing, Page, decode_cursor, read_page};
+
+use super::{Store, addresses, credentials};
+use crate::email::Email;
+use crate::keys;
+use crate::password::PasswordHash;
+use crate::secret::TokenHash;
+use crate::user::{Account, DisplayName};
+
+/// An account with what only `auth` sees: its password hash and its session epoch (every
+/// session made before the epoch last moved is revoked).
+#[derive(Debug, Clone)]
+pub struct StoredUser {
+    pub account: Account,
+    pub password_hash: PasswordHash,
+    pub session_epoch: u64,
+}
+
+/// Why an account could not be created.
+#[derive(Debug, thiserror::Error)]
+pub enum CreateAccountError {
+    #[error("the email address already has an account")]
+    EmailTaken,
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+/// Why an account was not updated.
+#[derive(Debug, thiserror::Error)]
+pub enum AccountWriteError {
+    /// Its role or status is no longer what was read (or it is gone).
+    #[error("the account changed meanwhile")]
+    Changed,
+    #[error("the last admin cannot be demoted or disabled")]
+    LastAdmin,
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+/// The listing of every account, on `gsi1`.
+const USERS_LISTING: Listing<'static> = Listing {
+    key_attributes: &[PK, SK, GSI1_PK, GSI1_SK],
+    partition: &[(GSI1_PK, keys::USERS)],
+};
+
+#[derive(Serialize, Deserialize)]
+struct UserItem {
+    pk: String,
+    sk: String,
+    gsi1pk: String,
+    gsi1sk: String,
+    entity: String,
+    id: UserId,
+    email: String,
+    name: String,
+    role: Role,
+    email_verified: bool,
+    disabled: bool,
+    password_hash: String,
+    session_epoch: u64,
+    created_at: Timestamp,
+    updated_at: Timestamp,
+}
+
+impl UserItem {
+    fn new(account: &Account, hash: &PasswordHash) -> Self {
+        let key = keys::user(account.id);
+        Self {
+            pk: key.pk,
+            sk: key.sk,
+            gsi1pk: keys::USERS.into(),
+            gsi1sk: keys::user_listing(account.role, account.id),
+            entity: "user".into(),
+            id: account.id,
+            email: account.email.as_str().into(),
+            name: account.name.as_str().into(),
+            role: account.role,
+            email_verified: account.email_verified,
+            disabled: account.disabled,
+            password_hash: hash.as_str().into(),
+            session_epoch: 0,
+            created_at: account.created_at,
+            updated_at: account.created_at,
+        }
+    }
+
+    fn into_stored(self) -> Result<StoredUser, DbError> {
+        let corrupt = |what: &str| DbError::Other(anyhow::anyhow!("user {}: {what}", self.id));
+        Ok(StoredUser {
+            account: Account {
+                id: self.id,
+                email: Email::parse(&self.email).map_err(|_| corrupt("stored email"))?,
+                name: DisplayName::parse(&self.name).map_err(|_| corrupt("stored name"))?,
+                role: self.role,
+                email_verified: self.email_verified,
+                disabled: self.disabled,
+                created_at: self.created_at,
+            },
+            password_hash: PasswordHash::from_stored(self.password_hash),
+            session_epoch: self.session_epoch,
+        })
+    }
+}
+
+fn stored_user(item: Item) -> Result<StoredUser, DbError> {
+    from_item::<UserItem>(item)?.into_stored()
+}
+
+/// The change of the active-admin count by `delta`. Removing an admin needs another one left:
+/// the count must stay at least 1.
+fn admin_count_change(delta: i64) -> Write {
+    let write = Write::update(
+        keys::admin_count(),
+        Expr::new().add("active_admins", n(delta)),
+    );
+    if delta < 0 {
+        write.when(attr("active_admins").ge(n(1 - delta)))
+    } else {
+        write
+    }
+}
+
+impl Store {
+    /// The account `id`, read consistently.
+    ///
+    /// # Errors
+    /// When DynamoDB fails or the item is malformed.
+    pub async fn user(&self, id: UserId) -> Result<Option<StoredUser>, DbError> {
+        self.table
+            .get(&keys::user(id), true, &[])
+            .await?
+            .map(stored_user)
+            .transpose()
+    }
+
+    /// Creates an account and claims its address, in one transaction: the guard item's
+    /// condition makes the address unique whatever runs concurrently. An admin account also
+    /// counts itself in the admin count. `verification` is the email token to store with it,
+    /// and when it expires.
+    ///
+    /// # Errors
+    /// [`CreateAccountError::EmailTaken`] when the address has an account.
+    pub async fn create_account(
+        &self,
+        account: &Account,
+        hash: &PasswordHash,
+        verification: Option<(&TokenHash, Timestamp)>,
+    ) -> Result<(), CreateAccountError> {
+        let mut writes = vec![
+            Write::create(addresses::guard_item(&account.email, account.id)?),
+            Write::create(to_item(&UserItem::new(account, hash))?),
+        ];
+        if let Some((token, expires_at)) = verification {
+            let record = credentials::EmailTokenRecord {
+                user: account.id,
+                email: account.email.clone(),
+                session_epoch: 0,
+                expires_at,
+            };
+            writes.push(Write::create(credentials::verification_item(
+                token, &record,
+            )?));
+        }
+        if account.is_active_admin() {
+            writes.push(admin_count_change(1));
+        }
+        match self.table.transact(writes).await {
+            Err(err) if err.failed_condition_at(0) => Err(CreateAccountError::EmailTaken),
+            other => Ok(other?),
+        }
+    }
+
+    /// Renames an account and returns it; `None` when there is no such account.
+    ///
+    /// # Errors
+    /// When DynamoDB fails.
+    pub async fn rename(
+        &self,
+        id: UserId,
+        name: &DisplayName,
+        now: Timestamp,
+    ) -> Result<Option<StoredUser>, DbError> {
+        let expr = Expr::new()
+            .set("name", s(name.as_str()))
+            .set("updated_at", ts(now))
+            .condition(attr(PK).exists());
+        match self.table.update_returning(keys::user(id), expr).await {
+            Ok(item) => item.map(stored_user).transpose(),
+            Err(DbError::ConditionFailed) => Ok(None),
+            Err(err) => Err(err),
+        }
+    }
+
+    /// Writes `after` over the account read as `before`, on the condition that its role and
+    /// status are still as read; the admin count changes in the same transaction, on the
+    /// condition that it stays at least 1. `revoke_sessions` moves the session epoch too.
+    ///
+    /// # Errors
+    /// [`AccountWriteError::Changed`] when the account changed (or went) meanwhile;
+    /// [`AccountWriteError::LastAdmin`] when it is the last active admin.
+    pub async fn update_account(
+        &self,
+        before: &Account,
+        after: &Account,
+        revoke_sessions: bool,
+        now: Timestamp,
+    ) -> Result<(), AccountWriteError> {
+        let mut expr = Expr::new()
+            .set("role", s(after.role.as_str()))
+            .set("disabled", AttributeValue::Bool(after.disabled))
+            .set("email_verified", AttributeValue::Bool(after.email_verified))
+            .set(GSI1_SK, s(keys::user_listing(after.role, after.id)))
+            .set("updated_at", ts(now))
+            .condition(attr("role").eq(s(before.role.as_str())))
+            .condition(attr("disabled").eq(AttributeValue::Bool(before.disabled)));
+        if revoke_sessions {
+            expr = expr.add("session_epoch", n(1));
+        }
+        let mut writes = vec![Write::update(keys::user(after.id), expr)];
+        let delta = i64::from(after.is_active_admin()) - i64::from(before.is_active_admin());
+        if delta != 0 {
+            writes.push(admin_count_change(delta));
+        }
+        match self.table.transact(writes).await {
+            Ok(()) => Ok(()),
+            Err(err) if err.failed_condition_at(1) => Err(AccountWriteError::LastAdmin),
+            Err(err) if err.failed_condition_at(0) => Err(AccountWriteError::Changed),
+            Err(err) => Err(err.into()),
+        }
+    }
+
+    /// One page of accounts, by role and then by creation; of one role only if given.
+    ///
+    /// # Errors
+    /// [`ListError::Cursor`] for a cursor of another listing; DynamoDB's failures.
+    pub async fn list_accounts(
+        &self,
+        role: Option<Role>,
+        limit: i32,
+        cursor: Option<&str>,
+    ) -> Result<Page<Account>, ListError> {
+        let mut query = Query::partition(GSI1_PK, keys::USERS).on(GSI1).limit(limit);
+        if let Some(role) = role {
+            let prefix = keys::role_listing(role);
+            // A cursor of the whole listing must not start a listing of one role elsewhere.
+            if let Some(cursor) = cursor {
+                match decode_cursor(cursor, USERS_LISTING)?.get(GSI1_SK) {
+                    Some(AttributeValue::S(sk)) if sk.starts_with(&prefix) => {}
+                    _ => return Err(CursorError.into()),
+                }
+            }
+            query = query.sort_begins_with(GSI1_SK, prefix);
+        }
+        read_page(&self.table, query, USERS_LISTING, cursor, |item| {
+            stored_user(item).map(|user| user.account)
+        })
+        .await
+    }
+}

@@ -1,0 +1,166 @@
+//! What is kept under an address, in one partition: its guard (who owns it) and its counters
+//! (failed logins, password-reset requests), read together in one query.
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use serde::{Deserialize, Serialize};
+use shared::clock::Timestamp;
+use shared::dynamo::{
+    Cond, DbError, ENTITY, EXPIRES_AT, Expr, Item, PK, Query, SK, Write, attr, from_item, n, s,
+    to_item, ts,
+};
+use shared::identity::UserId;
+
+use super::{EmailTokenRecord, Store, credentials, expiry, ttl};
+use crate::email::Email;
+use crate::keys;
+use crate::secret::TokenHash;
+use crate::throttle::{LoginFailures, ResetRequests};
+
+/// Everything kept under an address: its owner and its counters (expired ones left out).
+#[derive(Debug, Clone, Default)]
+pub struct AddressRecords {
+    pub owner: Option<UserId>,
+    pub login_failures: Option<LoginFailures>,
+    pub reset_requests: Option<ResetRequests>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct EmailGuardItem {
+    pk: String,
+    sk: String,
+    entity: String,
+    user_id: UserId,
+}
+
+#[derive(Deserialize)]
+struct LoginFailuresItem {
+    failures: u32,
+    locked_until: Option<Timestamp>,
+    expires_at: i64,
+}
+
+#[derive(Deserialize)]
+struct ResetRequestsItem {
+    requests: u32,
+    expires_at: i64,
+}
+
+/// The guard item that makes `user` the owner of `email`.
+pub(super) fn guard_item(email: &Email, user: UserId) -> Result<Item, DbError> {
+    let key = keys::email_guard(email);
+    to_item(&EmailGuardItem {
+        pk: key.pk,
+        sk: key.sk,
+        entity: "email".into(),
+        user_id: user,
+    })
+}
+
+/// The condition of a counter's write: it still counts `seen`, or, when none was seen, it is
+/// absent or expired. Of the callers that read the same count, the first to write wins and
+/// the others' condition fails.
+fn still_counts(counter: &str, seen: Option<u32>, now: Timestamp) -> Cond {
+    match seen {
+        Some(seen) => attr(counter).eq(n(seen)),
+        None => attr(PK).absent().or(attr(EXPIRES_AT).le(n(ttl(now)))),
+    }
+}
+
+impl Store {
+    /// The owner and counters of an address, in one consistent query of its partition.
+    ///
+    /// # Errors
+    /// When DynamoDB fails or an item is malformed.
+    pub async fn address(&self, email: &Email, now: Timestamp) -> Result<AddressRecords, DbError> {
+        let query = Query::partition(PK, keys::email_partition(email)).consistent();
+        let mut records = AddressRecords::default();
+        for item in self.table.query(query).await?.items {
+            let sk = match item.get(SK) {
+                Some(AttributeValue::S(sk)) => sk.clone(),
+                _ => continue,
+            };
+            match sk.as_str() {
+                keys::EMAIL => records.owner = Some(from_item::<EmailGuardItem>(item)?.user_id),
+                keys::LOGIN_FAILURES => {
+                    let item: LoginFailuresItem = from_item(item)?;
+                    let expires_at = expiry(item.expires_at);
+                    records.login_failures = (expires_at > now).then_some(LoginFailures {
+                        count: item.failures,
+                        locked_until: item.locked_until,
+                        expires_at,
+                    });
+                }
+                keys::RESET_REQUESTS => {
+                    let item: ResetRequestsItem = from_item(item)?;
+                    let expires_at = expiry(item.expires_at);
+                    records.reset_requests = (expires_at > now).then_some(ResetRequests {
+                        count: item.requests,
+                        expires_at,
+                    });
+                }
+                other => tracing::warn!(sk = other, "unknown item in an address partition"),
+            }
+        }
+        Ok(records)
+    }
+
+    /// Records a login attempt of `email` as `next`, if the record is still `seen` (nobody
+    /// else attempted meanwhile). Returns whether it was recorded: `false` means another
+    /// attempt got there first, and this one must not go on.
+    ///
+    /// # Errors
+    /// When DynamoDB fails.
+    pub async fn record_login_attempt(
+        &self,
+        email: &Email,
+        seen: Option<&LoginFailures>,
+        next: &LoginFailures,
+        now: Timestamp,
+    ) -> Result<bool, DbError> {
+        let mut expr = Expr::new()
+            .set("failures", n(next.count))
+            .set(EXPIRES_AT, n(ttl(next.expires_at)))
+            .set(ENTITY, s("login_failures"))
+            .condition(still_counts("failures", seen.map(|seen| seen.count), now));
+        expr = match next.locked_until {
+            Some(until) => expr.set("locked_until", ts(until)),
+            None => expr.remove("locked_until"),
+        };
+        let write = Write::update(keys::login_failures(email), expr);
+        match self.table.write(write).await {
+            Ok(()) => Ok(true),
+            Err(DbError::ConditionFailed) => Ok(false),
+            Err(err) => Err(err),
+        }
+    }
+
+    /// Records a password-reset request of `email` as `next` if the record is still `seen`,
+    /// and stores its reset token (when the address has an account), in one transaction.
+    /// Returns whether it was recorded.
+    ///
+    /// # Errors
+    /// When DynamoDB fails.
+    pub async fn record_reset_request(
+        &self,
+        email: &Email,
+        seen: Option<&ResetRequests>,
+        next: &ResetRequests,
+        token: Option<(&TokenHash, &EmailTokenRecord)>,
+        now: Timestamp,
+    ) -> Result<bool, DbError> {
+        let counter = Expr::new()
+            .set("requests", n(next.count))
+            .set(EXPIRES_AT, n(ttl(next.expires_at)))
+            .set(ENTITY, s("reset_requests"))
+            .condition(still_counts("requests", seen.map(|seen| seen.count), now));
+        let mut writes = vec![Write::update(keys::reset_requests(email), counter)];
+        if let Some((hash, record)) = token {
+            writes.push(Write::create(credentials::reset_item(hash, record)?));
+        }
+        match self.table.transact(writes).await {
+            Ok(()) => Ok(true),
+            Err(err) if err.failed_condition_at(0) => Ok(false),
+            Err(err) => Err(err),
+        }
+    }
+}
