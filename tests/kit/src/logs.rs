@@ -36,6 +36,13 @@ impl Write for Writer {
 impl LogCapture {
     /// Starts capturing everything at `debug` and above.
     pub fn start() -> Self {
+        // With the capture as the process's only subscriber, tracing caches "nobody listens"
+        // for every log line another test's thread reaches first (`cargo test` runs tests on
+        // threads of one process); a global subscriber that drops everything keeps those lines
+        // enabled for the capture. Set once per process; later calls change nothing.
+        let _ = tracing::dispatcher::set_global_default(tracing::Dispatch::new(
+            tracing::subscriber::NoSubscriber::default(),
+        ));
         let buffer = Arc::new(Mutex::new(Vec::new()));
         let writer = Writer(buffer.clone());
         let guard =

@@ -6,7 +6,6 @@ use auth_tests::{TestApp, Tokens};
 use aws_sdk_dynamodb::types::AttributeValue;
 use testkit::TestResponse;
 use testkit::logs::LogCapture;
-use tracing::subscriber::NoSubscriber;
 
 const PASSWORD: &str = "sup3r secret passphrase";
 const NEW_PASSWORD: &str = "an0ther secret passphrase";
@@ -32,11 +31,6 @@ async fn password_hash(app: &TestApp, user: &str) -> String {
 
 #[tokio::test]
 async fn no_log_line_or_response_body_of_a_journey_contains_a_secret() {
-    // With the capture as the process's only subscriber, tracing caches "nobody listens" for
-    // every log line another test's thread reaches first; a global subscriber that drops
-    // everything keeps those lines enabled for the capture. (It is set once per process.)
-    let _ =
-        tracing::dispatcher::set_global_default(tracing::Dispatch::new(NoSubscriber::default()));
     let logs = LogCapture::start();
     let app = TestApp::spawn().await;
     let email = "private@example.org";
