@@ -89,6 +89,14 @@ pub struct PageParams {
 }
 
 impl PageParams {
+    /// The page size (see [`PageParams::limit`]) within `(default, max)`, and the cursor.
+    ///
+    /// # Errors
+    /// 422 when `limit` is zero.
+    pub fn bounds(&self, (default, max): (u32, u32)) -> Result<(i32, Option<&str>), ApiError> {
+        Ok((self.limit(default, max)?, self.cursor.as_deref()))
+    }
+
     /// The page size: `default` when unset, at most `max`.
     ///
     /// # Errors
@@ -108,6 +116,16 @@ pub struct Page<T> {
     pub items: Vec<T>,
     /// Pass as `cursor` to get the next page; absent on the last page.
     pub next_cursor: Option<String>,
+}
+
+impl<T> Page<T> {
+    /// The same page, each item made into another.
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+        Page {
+            items: self.items.into_iter().map(f).collect(),
+            next_cursor: self.next_cursor,
+        }
+    }
 }
 
 /// What a listing's cursor must look like: the key attributes its query returns as

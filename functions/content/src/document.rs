@@ -116,10 +116,17 @@ impl Lookup {
     }
 }
 
-/// The accessors of a document whose struct has `id`, `slug` and `lifecycle` fields, for its
-/// `impl Document` block.
+/// What every `impl Document` block says the same way: the kind, the least role that authors
+/// it, its id, card and view types, and the accessors of its `id`, `slug` and `lifecycle`
+/// fields: `document_fields!(Kind::Course, Role::Instructor, CourseId, CourseCard, CourseView);`.
 macro_rules! document_fields {
-    () => {
+    ($kind:expr, $author:expr, $id:ty, $card:ty, $view:ty) => {
+        const KIND: $crate::keys::Kind = $kind;
+        const AUTHOR_ROLE: shared::identity::Role = $author;
+        type Id = $id;
+        type Card = $card;
+        type View = $view;
+
         fn id(&self) -> Self::Id {
             self.id
         }

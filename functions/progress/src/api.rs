@@ -43,7 +43,7 @@ pub fn routes() -> Router<AppState> {
         .route("/me/courses/{course}/progress", get(progress))
         .route(
             "/me/courses/{course}/lessons/{lesson}/completion",
-            put(complete).delete(uncomplete),
+            put(completion::<true>).delete(completion::<false>),
         )
         .route("/me/courses/{course}/position", put(set_position))
         .route("/me/certificates", get(my_certificates))
@@ -85,19 +85,9 @@ async fn enrollments(
     learner: AuthUser,
     Query(page): Query<PageParams>,
 ) -> Result<Json<Page<EnrollmentView>>, ApiError> {
-    let (default, max) = ENROLLMENTS_PAGE;
-    let listed = state
-        .service
-        .enrollments(
-            learner.id,
-            page.limit(default, max)?,
-            page.cursor.as_deref(),
-        )
-        .await?;
-    Ok(Json(Page {
-        items: listed.items.iter().map(EnrollmentView::from).collect(),
-        next_cursor: listed.next_cursor,
-    }))
+    let (limit, cursor) = page.bounds(ENROLLMENTS_PAGE)?;
+    let listed = state.service.enrollments(learner.id, limit, cursor).await?;
+    Ok(Json(listed.map(|learning| EnrollmentView::from(&learning))))
 }
 
 async fn unenroll(
@@ -119,29 +109,18 @@ async fn progress(
     Ok(Json(ProgressView::from(&learning)))
 }
 
-async fn complete(
+/// `PUT` (`DONE`) and `DELETE` `/me/courses/{course}/lessons/{lesson}/completion`.
+async fn completion<const DONE: bool>(
     State(state): State<AppState>,
     learner: AuthUser,
     Path((course, lesson)): Path<(CourseId, LessonId)>,
 ) -> Result<Json<ProgressView>, ApiError> {
-    let now = state.clock.now();
-    let learning = state
-        .service
-        .complete(&learner, course, lesson, now)
-        .await?;
-    Ok(Json(ProgressView::from(&learning)))
-}
-
-async fn uncomplete(
-    State(state): State<AppState>,
-    learner: AuthUser,
-    Path((course, lesson)): Path<(CourseId, LessonId)>,
-) -> Result<Json<ProgressView>, ApiError> {
-    let now = state.clock.now();
-    let learning = state
-        .service
-        .uncomplete(&learner, course, lesson, now)
-        .await?;
+    let (service, now) = (&state.service, state.clock.now());
+    let learning = if DONE {
+        service.complete(&learner, course, lesson, now).await?
+    } else {
+        service.uncomplete(&learner, course, lesson, now).await?
+    };
     Ok(Json(ProgressView::from(&learning)))
 }
 
@@ -179,23 +158,12 @@ async fn my_certificates(
     learner: AuthUser,
     Query(page): Query<PageParams>,
 ) -> Result<Json<Page<CertificateView>>, ApiError> {
-    let (default, max) = CERTIFICATES_PAGE;
+    let (limit, cursor) = page.bounds(CERTIFICATES_PAGE)?;
     let certificates = state
         .service
-        .certificates(
-            learner.id,
-            page.limit(default, max)?,
-            page.cursor.as_deref(),
-        )
+        .certificates(learner.id, limit, cursor)
         .await?;
-    Ok(Json(Page {
-        items: certificates
-            .items
-            .into_iter()
-            .map(CertificateView::from)
-            .collect(),
-        next_cursor: certificates.next_cursor,
-    }))
+    Ok(Json(certificates.map(CertificateView::from)))
 }
 
 /// The public verification page: no token needed, the unguessable id is the capability.
@@ -244,22 +212,12 @@ async fn course_learners(
     Path(course): Path<CourseId>,
     Query(page): Query<PageParams>,
 ) -> Result<Json<Page<LearnerView>>, ApiError> {
-    let (default, max) = LEARNERS_PAGE;
+    let (limit, cursor) = page.bounds(LEARNERS_PAGE)?;
     let (course, learners) = state
         .service
-        .learners(
-            &caller,
-            course,
-            page.limit(default, max)?,
-            page.cursor.as_deref(),
-        )
+        .learners(&caller, course, limit, cursor)
         .await?;
-    Ok(Json(Page {
-        items: learners
-            .items
-            .into_iter()
-            .map(|enrollment| LearnerView::new(enrollment, &course))
-            .collect(),
-        next_cursor: learners.next_cursor,
-    }))
+    Ok(Json(
+        learners.map(|enrollment| LearnerView::new(enrollment, &course)),
+    ))
 }

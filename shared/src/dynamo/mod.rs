@@ -3,6 +3,19 @@
 //! door every request goes through ([`Table`]), and the translation of SDK failures into
 //! [`DbError`] (and from there into 503 or 500).
 
+/// `$builder` with the condition expression and the placeholder maps of `$parts` (an
+/// [`ExprParts`]): every request builder of the SDK has these three setters, under no common
+/// trait.
+macro_rules! with_expressions {
+    ($builder:expr, $parts:expr) => {{
+        let parts: $crate::dynamo::ExprParts = $parts;
+        $builder
+            .set_condition_expression(parts.condition)
+            .set_expression_attribute_names(parts.names)
+            .set_expression_attribute_values(parts.values)
+    }};
+}
+
 mod error;
 mod expr;
 mod query;

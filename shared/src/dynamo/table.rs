@@ -92,46 +92,29 @@ impl Table {
         retry_conflicts(|| async {
             let write = write.clone();
             let table = self.name();
+            let db = &self.db;
             Ok(match write {
                 Write::Put { item, expr } => {
-                    let p = expr.into_parts();
-                    self.db
-                        .put_item()
-                        .table_name(table)
-                        .set_item(Some(item))
-                        .set_condition_expression(p.condition)
-                        .set_expression_attribute_names(p.names)
-                        .set_expression_attribute_values(p.values)
-                        .send()
-                        .await?;
+                    let put = db.put_item().table_name(table).set_item(Some(item));
+                    with_expressions!(put, expr.into_parts()).send().await?;
                     None
                 }
                 Write::Update { key, expr } => {
-                    let p = expr.into_parts();
-                    self.db
+                    let mut parts = expr.into_parts();
+                    let update = db
                         .update_item()
                         .table_name(table)
                         .set_key(Some(key.to_item()))
-                        .set_update_expression(p.update)
-                        .set_condition_expression(p.condition)
-                        .set_expression_attribute_names(p.names)
-                        .set_expression_attribute_values(p.values)
-                        .set_return_values(returning.then_some(ReturnValue::AllNew))
-                        .send()
-                        .await?
-                        .attributes
+                        .set_update_expression(parts.update.take())
+                        .set_return_values(returning.then_some(ReturnValue::AllNew));
+                    with_expressions!(update, parts).send().await?.attributes
                 }
                 Write::Delete { key, expr } => {
-                    let p = expr.into_parts();
-                    self.db
+                    let delete = db
                         .delete_item()
                         .table_name(table)
-                        .set_key(Some(key.to_item()))
-                        .set_condition_expression(p.condition)
-                        .set_expression_attribute_names(p.names)
-                        .set_expression_attribute_values(p.values)
-                        .send()
-                        .await?;
+                        .set_key(Some(key.to_item()));
+                    with_expressions!(delete, expr.into_parts()).send().await?;
                     None
                 }
                 Write::Check { .. } => {

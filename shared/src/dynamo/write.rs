@@ -76,54 +76,41 @@ impl Write {
         let item = TransactWriteItem::builder();
         Ok(match self {
             Self::Put { item: value, expr } => {
-                let p = expr.into_parts();
+                let put = Put::builder().table_name(table).set_item(Some(value));
                 item.put(
-                    Put::builder()
-                        .table_name(table)
-                        .set_item(Some(value))
-                        .set_condition_expression(p.condition)
-                        .set_expression_attribute_names(p.names)
-                        .set_expression_attribute_values(p.values)
+                    with_expressions!(put, expr.into_parts())
                         .build()
                         .map_err(DbError::building)?,
                 )
             }
             Self::Update { key, expr } => {
-                let p = expr.into_parts();
+                let mut parts = expr.into_parts();
+                let update = Update::builder()
+                    .table_name(table)
+                    .set_key(Some(key.to_item()))
+                    .set_update_expression(parts.update.take());
                 item.update(
-                    Update::builder()
-                        .table_name(table)
-                        .set_key(Some(key.to_item()))
-                        .set_update_expression(p.update)
-                        .set_condition_expression(p.condition)
-                        .set_expression_attribute_names(p.names)
-                        .set_expression_attribute_values(p.values)
+                    with_expressions!(update, parts)
                         .build()
                         .map_err(DbError::building)?,
                 )
             }
             Self::Delete { key, expr } => {
-                let p = expr.into_parts();
+                let delete = Delete::builder()
+                    .table_name(table)
+                    .set_key(Some(key.to_item()));
                 item.delete(
-                    Delete::builder()
-                        .table_name(table)
-                        .set_key(Some(key.to_item()))
-                        .set_condition_expression(p.condition)
-                        .set_expression_attribute_names(p.names)
-                        .set_expression_attribute_values(p.values)
+                    with_expressions!(delete, expr.into_parts())
                         .build()
                         .map_err(DbError::building)?,
                 )
             }
             Self::Check { key, expr } => {
-                let p = expr.into_parts();
+                let check = ConditionCheck::builder()
+                    .table_name(table)
+                    .set_key(Some(key.to_item()));
                 item.condition_check(
-                    ConditionCheck::builder()
-                        .table_name(table)
-                        .set_key(Some(key.to_item()))
-                        .set_condition_expression(p.condition)
-                        .set_expression_attribute_names(p.names)
-                        .set_expression_attribute_values(p.values)
+                    with_expressions!(check, expr.into_parts())
                         .build()
                         .map_err(DbError::building)?,
                 )

@@ -171,13 +171,13 @@ impl Article {
 }
 
 impl Document for Article {
-    const KIND: Kind = Kind::Article;
-    const AUTHOR_ROLE: Role = Role::Instructor;
-    type Id = ArticleId;
-    type Card = ArticleCard;
-    type View = ArticleView;
-
-    document_fields!();
+    document_fields!(
+        Kind::Article,
+        Role::Instructor,
+        ArticleId,
+        ArticleCard,
+        ArticleView
+    );
 
     fn is_authored_by(&self, user: UserId) -> bool {
         self.author.id == user

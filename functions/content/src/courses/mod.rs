@@ -182,13 +182,13 @@ impl Course {
 }
 
 impl Document for Course {
-    const KIND: Kind = Kind::Course;
-    const AUTHOR_ROLE: Role = Role::Instructor;
-    type Id = CourseId;
-    type Card = CourseCard;
-    type View = CourseView;
-
-    document_fields!();
+    document_fields!(
+        Kind::Course,
+        Role::Instructor,
+        CourseId,
+        CourseCard,
+        CourseView
+    );
 
     fn is_authored_by(&self, user: UserId) -> bool {
         self.instructors.contains(&user)

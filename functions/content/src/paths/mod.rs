@@ -126,13 +126,7 @@ fn step_view(site: &BaseUrl, kind: Kind, outline: Outline, note: Note) -> StepVi
 }
 
 impl Document for CareerPath {
-    const KIND: Kind = Kind::Path;
-    const AUTHOR_ROLE: Role = Role::Admin;
-    type Id = PathId;
-    type Card = PathCard;
-    type View = PathView;
-
-    document_fields!();
+    document_fields!(Kind::Path, Role::Admin, PathId, PathCard, PathView);
 
     /// Paths have no authors: they are the school's, edited by admins.
     fn is_authored_by(&self, _user: UserId) -> bool {
