@@ -11,7 +11,7 @@ use crate::dynamo::Key;
 use crate::identity::UserId;
 
 crate::typed_id!(
-    /// A course of the catalogue.
+    /// A course of the catalog.
     CourseId
 );
 crate::typed_id!(

@@ -1,6 +1,6 @@
-//! The enrolment item of the progress table, as other functions read it.
+//! The enrollment item of the progress table, as other functions read it.
 //!
-//! `progress` owns the progress table and writes enrolments; `content` reads one (a single
+//! `progress` owns the progress table and writes enrollments; `content` reads one (a single
 //! `GetItem`, read-only, as the template grants) to let an enrolled learner read a course's
 //! non-preview lessons. The key and the `status` field are that contract.
 
@@ -19,15 +19,15 @@ pub enum EnrollmentStatus {
     Unenrolled,
 }
 
-/// The key of a learner's enrolment in a course, in the progress table.
+/// The key of a learner's enrollment in a course, in the progress table.
 pub fn enrollment_key(learner: UserId, course: CourseId) -> Key {
     Key::new(format!("USER#{learner}"), format!("ENROLLMENT#{course}"))
 }
 
-/// The attributes of the enrolment item other functions read.
+/// The attributes of the enrollment item other functions read.
 pub const ENROLLMENT_SUMMARY_ATTRIBUTES: &[&str] = &["status"];
 
-/// What another function reads of an enrolment item.
+/// What another function reads of an enrollment item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 pub struct EnrollmentSummary {
     pub status: EnrollmentStatus,

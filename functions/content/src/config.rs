@@ -9,7 +9,7 @@ use shared::token::AccessTokenVerifier;
 pub struct Config {
     /// `TABLE_NAME`: the content table.
     pub table: TableName,
-    /// `PROGRESS_TABLE_NAME`: the progress table, read-only: enrolments gate non-preview lessons.
+    /// `PROGRESS_TABLE_NAME`: the progress table, read-only: enrollments gate non-preview lessons.
     pub progress_table: TableName,
     pub dynamo: DynamoSettings,
     /// From `JWKS`, `JWT_ISSUER` and `JWT_AUDIENCE`.

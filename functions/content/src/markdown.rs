@@ -1,4 +1,4 @@
-//! Markdown as the catalogue uses it: rendered to sanitised HTML for readers, read for the
+//! Markdown as the catalog uses it: rendered to sanitised HTML for readers, read for the
 //! internal links it makes, and counted for reading time. The markdown itself is stored as
 //! written; nothing here changes it or executes anything in it.
 
@@ -35,12 +35,12 @@ pub fn reading_minutes(markdown: &str) -> u32 {
 pub struct InternalLink {
     /// The link as written.
     pub href: String,
-    /// What it points to, when it is a catalogue page (`/courses/<slug>`, `/articles/<slug>`,
+    /// What it points to, when it is a catalog page (`/courses/<slug>`, `/articles/<slug>`,
     /// `/paths/<slug>`, or under them); `None` for any other path of this site.
     pub target: Option<LinkTarget>,
 }
 
-/// The catalogue page a link points to.
+/// The catalog page a link points to.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct LinkTarget {
     pub kind: KindName,

@@ -2,8 +2,8 @@
 //! endpoints.
 //!
 //! Every request goes through the function's real router, the real `aws-sdk-dynamodb` client and
-//! the local emulator. Helpers that arrange data (a published course, an enrolment) use the API
-//! itself, except an enrolment, which is the progress function's item and is put into this
+//! the local emulator. Helpers that arrange data (a published course, an enrollment) use the API
+//! itself, except an enrollment, which is the progress function's item and is put into this
 //! test's progress table exactly as the contract in `shared::enrollment` describes it.
 
 use std::collections::HashMap;
@@ -288,9 +288,9 @@ impl TestApp {
             .json()
     }
 
-    /// Enrols `learner` in `course` the way the progress function does: its enrolment item,
+    /// Enrolls `learner` in `course` the way the progress function does: its enrollment item,
     /// in this test's progress table, with `status`.
-    pub async fn enrol(&self, learner: &Caller, course: &str, status: &str) {
+    pub async fn enroll(&self, learner: &Caller, course: &str, status: &str) {
         let course: CourseId = course.parse().expect("a course id");
         let key = enrollment_key(learner.id, course);
         let item: HashMap<String, AttributeValue> = HashMap::from([
@@ -305,7 +305,7 @@ impl TestApp {
             .set_item(Some(item))
             .send()
             .await
-            .expect("the enrolment is stored");
+            .expect("the enrollment is stored");
     }
 
     /// The items of this test's content table whose `entity` is `entity`, read by `Scan` (a

@@ -293,7 +293,7 @@ async fn add_lesson(
 
 /// `GET /courses/{course}/lessons/{lesson}` (each an id or a slug; a slug the course or the
 /// lesson had before answers `301`): the lesson's body. A preview is open to anyone who may see the course; any other lesson to the course's editors
-/// and to learners enrolled in it (401 without a token, 403 without an enrolment).
+/// and to learners enrolled in it (401 without a token, 403 without an enrollment).
 async fn show_lesson(
     State(state): State<AppState>,
     MaybeAuthUser(caller): MaybeAuthUser,

@@ -9,7 +9,7 @@
 //! `DYNAMODB_ENDPOINT` must point at the local emulator (`infra/local/dynamodb-emulator`). For
 //! each function it builds the router exactly as Lambda does (`Config::from_env` →
 //! `AppState::from_config` → `app`; DynamoDB timeouts raised to a minute, see `patient`) on
-//! fresh tables, arranges data (`content`: the demo catalogue, loaded by
+//! fresh tables, arranges data (`content`: the demo catalog, loaded by
 //! `infra/local/seed-demo` over HTTP; `progress`: three 21-lesson courses and a learner enrolled
 //! in them; `auth`: a registered account), then sends N sequential requests per endpoint
 //! straight into the router (no HTTP server, no Lambda event) and prints
@@ -49,7 +49,7 @@ use testkit::{TestResponse, TestRouter};
 /// Requests sent and not timed before each endpoint's samples: connections, caches, allocator.
 const WARM_UP: usize = 20;
 
-/// The slugs of the demo catalogue's course and first article (`infra/local/demo-catalogue.json`).
+/// The slugs of the demo catalog's course and first article (`infra/local/demo-catalogue.json`).
 const DEMO_COURSE: &str = "backend-development-program";
 const DEMO_ARTICLE: &str = "back-end-developer-career-path";
 
@@ -185,7 +185,7 @@ impl Subject for Emulator {
 
 // --- content -----------------------------------------------------------------------------------
 
-/// `content` with the demo catalogue: one program of 7 modules and 21 lessons, 8 articles,
+/// `content` with the demo catalog: one program of 7 modules and 21 lessons, 8 articles,
 /// 3 career paths.
 struct Content {
     router: TestRouter,
@@ -218,7 +218,7 @@ impl Subject for Content {
         let config = content::Config::from_env(&env)?;
         let state = content::AppState::from_config(config, &testkit::sdk_config().await).await?;
         let router = content::app(state);
-        load_demo_catalogue(router.clone()).await?;
+        load_demo_catalog(router.clone()).await?;
         Ok(Self {
             router: TestRouter::new(router),
         })
@@ -238,7 +238,7 @@ impl Subject for Content {
 
 /// Serves `router` on a free local port and runs the demo loader against it, as `./dev run`
 /// does, with an instructor's and an admin's token.
-async fn load_demo_catalogue(router: axum::Router) -> anyhow::Result<()> {
+async fn load_demo_catalog(router: axum::Router) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
     let server = tokio::spawn(async move { axum::serve(listener, router).await });
@@ -287,7 +287,7 @@ impl Subject for Progress {
             what: "PUT …/lessons/{lesson}/completion (repeat)",
         },
         Endpoint {
-            id: "enrolments",
+            id: "enrollments",
             what: "GET /me/enrollments (3 courses)",
         },
     ];
@@ -326,7 +326,7 @@ impl Subject for Progress {
         let response = match endpoint {
             "progress" => app.progress(learner, course.id).await,
             "completion" => app.complete(learner, course.id, course.lesson(0)).await,
-            "enrolments" => app.enrollments(learner, "").await,
+            "enrollments" => app.enrollments(learner, "").await,
             other => bail!("progress has no endpoint {other}"),
         };
         expect(&response, 200, endpoint)

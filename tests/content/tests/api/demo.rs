@@ -1,4 +1,4 @@
-//! The demo catalogue loader (`infra/local/seed-demo`, run by `./dev run`), run for real —
+//! The demo catalog loader (`infra/local/seed-demo`, run by `./dev run`), run for real —
 //! the Python script over HTTP against the function on fresh tables — twice.
 
 use std::collections::BTreeMap;
@@ -37,7 +37,7 @@ async fn load(base: &str, instructor: &Caller, admin: &Caller) -> String {
     stdout
 }
 
-/// How many of each thing the catalogue holds, counted both in the table and through the
+/// How many of each thing the catalog holds, counted both in the table and through the
 /// public listings (which must not repeat anything).
 async fn inventory(app: &TestApp) -> BTreeMap<&'static str, usize> {
     let mut counts = BTreeMap::new();
@@ -64,27 +64,27 @@ async fn loading_the_demo_content_twice_leaves_no_duplicates() {
     let app = TestApp::spawn().await;
     let base = app.serve().await;
     let (instructor, admin) = (Caller::instructor(), Caller::admin());
-    let catalogue: Value = serde_json::from_str(
+    let catalog: Value = serde_json::from_str(
         &std::fs::read_to_string(repo_file("infra/local/demo-catalogue.json"))
-            .expect("the demo catalogue"),
+            .expect("the demo catalog"),
     )
-    .expect("the demo catalogue is JSON");
-    let course = &catalogue["courses"][0];
+    .expect("the demo catalog is JSON");
+    let course = &catalog["courses"][0];
     let lessons: usize = course["modules"]
         .as_array()
         .expect("modules")
         .iter()
         .map(|m| m["lessons"].as_array().map_or(0, Vec::len))
         .sum();
-    let articles = catalogue["articles"].as_array().expect("articles").len();
-    let paths = catalogue["paths"].as_array().expect("paths").len();
+    let articles = catalog["articles"].as_array().expect("articles").len();
+    let paths = catalog["paths"].as_array().expect("paths").len();
 
     let first = load(&base, &instructor, &admin).await;
     let loaded = inventory(&app).await;
     let second = load(&base, &instructor, &admin).await;
     let reloaded = inventory(&app).await;
 
-    assert_eq!(loaded, reloaded, "the second load changed the catalogue");
+    assert_eq!(loaded, reloaded, "the second load changed the catalog");
     assert!(
         second.contains(" 0 created"),
         "the second load created something: {second}"
@@ -126,5 +126,5 @@ async fn loading_the_demo_content_twice_leaves_no_duplicates() {
         .filter_map(|m| m["title"].as_str())
         .collect();
     assert_eq!(modules, wanted, "each module once, in order");
-    println!("demo catalogue after two loads: {reloaded:?}\nfirst: {first}second: {second}");
+    println!("demo catalog after two loads: {reloaded:?}\nfirst: {first}second: {second}");
 }

@@ -1,5 +1,5 @@
 //! Lessons: previews are open; any other lesson only to learners enrolled in the course (the
-//! progress table's enrolment, read-only), the course's instructors and admins.
+//! progress table's enrollment, read-only), the course's instructors and admins.
 
 use content_tests::{Caller, TestApp, unique_slug};
 use serde_json::json;
@@ -22,7 +22,7 @@ async fn anonymous_and_unenrolled_callers_cannot_read_a_members_lesson_and_an_en
         .await
         .assert_problem(403, "forbidden");
     let left = Caller::learner();
-    app.enrol(&left, course_id, "unenrolled").await;
+    app.enroll(&left, course_id, "unenrolled").await;
     app.get_as(&left, &lesson)
         .await
         .assert_problem(403, "forbidden");
@@ -30,14 +30,14 @@ async fn anonymous_and_unenrolled_callers_cannot_read_a_members_lesson_and_an_en
     let other = app
         .published_course(&owner, &unique_slug("other"), json!({}))
         .await;
-    app.enrol(&elsewhere, other["id"].as_str().expect("an id"), "active")
+    app.enroll(&elsewhere, other["id"].as_str().expect("an id"), "active")
         .await;
     app.get_as(&elsewhere, &lesson)
         .await
         .assert_problem(403, "forbidden");
 
     let enrolled = Caller::learner();
-    app.enrol(&enrolled, course_id, "active").await;
+    app.enroll(&enrolled, course_id, "active").await;
     let read = app.get_as(&enrolled, &lesson).await;
     read.assert_status(200);
     let read = read.json();
@@ -84,13 +84,13 @@ async fn a_preview_is_open_to_anyone_and_the_course_s_editors_read_every_lesson(
 }
 
 #[tokio::test]
-async fn an_enrolment_does_not_open_a_draft_course() {
+async fn an_enrollment_does_not_open_a_draft_course() {
     let app = TestApp::spawn().await;
     let owner = Caller::instructor();
     let slug = unique_slug("unpublished");
     let course = app.complete_course(&owner, &slug, json!({})).await;
     let learner = Caller::learner();
-    app.enrol(&learner, course["id"].as_str().expect("an id"), "active")
+    app.enroll(&learner, course["id"].as_str().expect("an id"), "active")
         .await;
     app.get_as(
         &learner,

@@ -14,7 +14,7 @@ async fn pages_and_listings_take_one_request_and_nothing_scans() {
         .await;
     let id = course["id"].as_str().expect("an id");
     let learner = Caller::learner();
-    app.enrol(&learner, id, "active").await;
+    app.enroll(&learner, id, "active").await;
 
     let mut figures = Vec::new();
     for (what, path, caller) in [

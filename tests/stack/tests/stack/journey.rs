@@ -1,5 +1,5 @@
 //! The school end to end, through all three functions on one set of tables: each function reads
-//! what the others wrote, exactly as deployed (content reads progress's enrolment, progress
+//! what the others wrote, exactly as deployed (content reads progress's enrollment, progress
 //! reads content's course item, everyone trusts auth's tokens, anyone verifies a certificate
 //! with auth's published keys).
 
@@ -155,7 +155,7 @@ async fn a_learner_takes_a_course_an_instructor_published_and_earns_a_certificat
         .await
         .assert_status(200);
 
-    // A learner registers (auth); the members' lesson is closed to them until they enrol.
+    // A learner registers (auth); the members' lesson is closed to them until they enroll.
     let learner_login = register_and_log_in(&stack, "ada@skillpath.test", "Ada Lovelace").await;
     let learner = token(&learner_login);
     let members_lesson = format!("/courses/{course_id}/lessons/{}", lessons[1]);
@@ -168,7 +168,7 @@ async fn a_learner_takes_a_course_an_instructor_published_and_earns_a_certificat
         .assert_status(403);
 
     // Enrolling (progress reads the course content wrote) opens it (content reads the
-    // enrolment progress wrote).
+    // enrollment progress wrote).
     let enrolled = stack
         .progress
         .post("/me/enrollments")
