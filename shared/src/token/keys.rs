@@ -138,19 +138,27 @@ impl SigningKey {
             KeySource::File(path) => tokio::fs::read(path)
                 .await
                 .map_err(|e| anyhow::anyhow!("cannot read the key file {}: {e}", path.display()))?,
-            KeySource::Secret(arn) => aws_sdk_secretsmanager::Client::new(sdk)
-                .get_secret_value()
-                .secret_id(arn)
-                .send()
-                .await
-                .map_err(|e| anyhow::Error::new(e).context(format!("reading the secret {arn}")))?
-                .secret_string()
-                .ok_or_else(|| anyhow::anyhow!("the secret {arn} has no secret string"))?
-                .as_bytes()
-                .to_vec(),
+            KeySource::Secret(arn) => read_secret(sdk, arn).await?.into_bytes(),
         };
         Self::from_pem(kid, &pem).map_err(anyhow::Error::msg)
     }
+}
+
+/// The secret string of the Secrets Manager secret `arn`, read with `sdk`'s credentials (once
+/// per cold start: keys and key sets).
+///
+/// # Errors
+/// When it cannot be read or holds no string. The message names the secret, never its value.
+pub async fn read_secret(sdk: &aws_config::SdkConfig, arn: &str) -> anyhow::Result<String> {
+    aws_sdk_secretsmanager::Client::new(sdk)
+        .get_secret_value()
+        .secret_id(arn)
+        .send()
+        .await
+        .map_err(|e| anyhow::Error::new(e).context(format!("reading the secret {arn}")))?
+        .secret_string()
+        .map(str::to_owned)
+        .ok_or_else(|| anyhow::anyhow!("the secret {arn} has no secret string"))
 }
 
 /// A bearer token (a signed access token) on its way to its holder. Its `Debug` shows nothing,

@@ -28,7 +28,9 @@ mod keys;
 mod tests;
 
 pub use caller::{AuthSession, AuthUser, MaybeAuthUser};
-pub use keys::{BearerToken, KeySource, SigningKey, TokenRejected, VerifyingKeys, jwks};
+pub use keys::{
+    BearerToken, KeySource, SigningKey, TokenRejected, VerifyingKeys, jwks, read_secret,
+};
 
 /// The claims of an access token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
