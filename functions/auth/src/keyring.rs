@@ -19,27 +19,15 @@ use crate::config::{Config, SigningKeySource};
 /// messages never contain key material.
 pub async fn load_signing_key(
     config: &Config,
-    sdk: &aws_config::SdkConfig,
+    secrets: &aws_sdk_secretsmanager::Client,
 ) -> anyhow::Result<SigningKey> {
     let pem = match &config.signing_key {
         SigningKeySource::File(path) => tokio::fs::read(path)
             .await
             .map_err(|e| anyhow::anyhow!("cannot read SIGNING_KEY_FILE {}: {e}", path.display()))?,
-        SigningKeySource::Secret(arn) => {
-            let secret = aws_sdk_secretsmanager::Client::new(sdk)
-                .get_secret_value()
-                .secret_id(arn)
-                .send()
-                .await
-                .map_err(|e| {
-                    anyhow::Error::new(e).context(format!("reading SIGNING_KEY_SECRET_ARN {arn}"))
-                })?;
-            secret
-                .secret_string()
-                .ok_or_else(|| anyhow::anyhow!("the secret {arn} has no secret string"))?
-                .as_bytes()
-                .to_vec()
-        }
+        SigningKeySource::Secret(arn) => secret_string(secrets, "SIGNING_KEY_SECRET_ARN", arn)
+            .await?
+            .into_bytes(),
     };
     let key = SigningKey::from_pem(&config.signing_key_id, &pem).map_err(anyhow::Error::msg)?;
     let published = config
@@ -53,6 +41,53 @@ pub async fn load_signing_key(
         );
     }
     Ok(key)
+}
+
+/// The certificate keys `auth` publishes: `CERTIFICATE_JWKS` as read with the configuration, or
+/// the document in the secret `CERTIFICATE_JWKS_SECRET_ARN`, checked as the configuration checks
+/// the former.
+///
+/// # Errors
+/// When the secret cannot be read or its document breaks a rule of
+/// [`check_certificate_keys`](crate::config::check_certificate_keys).
+pub async fn load_certificate_keys(
+    config: &Config,
+    secrets: &aws_sdk_secretsmanager::Client,
+) -> anyhow::Result<Option<JwkSet>> {
+    let Some(arn) = &config.certificate_jwks_secret else {
+        return Ok(config.certificate_jwks.clone());
+    };
+    let document = secret_string(secrets, "CERTIFICATE_JWKS_SECRET_ARN", arn).await?;
+    let set: JwkSet = serde_json::from_str(&document)
+        .map_err(|e| anyhow::anyhow!("the secret {arn} holds no JWKS document: {e}"))?;
+    shared::token::VerifyingKeys::from_jwks_set(&set)
+        .and_then(|_| {
+            crate::config::check_certificate_keys(
+                &config.jwks,
+                &set,
+                config.certificate_key_id.as_deref(),
+            )
+        })
+        .map_err(|reason| anyhow::anyhow!("the certificate keys in {arn}: {reason}"))?;
+    Ok(Some(set))
+}
+
+/// The secret string of the secret `arn`, named by the variable that gave it.
+async fn secret_string(
+    secrets: &aws_sdk_secretsmanager::Client,
+    variable: &str,
+    arn: &str,
+) -> anyhow::Result<String> {
+    let secret = secrets
+        .get_secret_value()
+        .secret_id(arn)
+        .send()
+        .await
+        .map_err(|e| anyhow::Error::new(e).context(format!("reading {variable} {arn}")))?;
+    secret
+        .secret_string()
+        .map(str::to_owned)
+        .ok_or_else(|| anyhow::anyhow!("the secret {arn} has no secret string"))
 }
 
 /// The JWKS document `auth` serves: the access-token keys and the certificate keys, as one

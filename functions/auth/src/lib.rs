@@ -47,18 +47,22 @@ impl FromRef<AppState> for Arc<AccessTokenVerifier> {
 }
 
 impl AppState {
-    /// Builds the SDK clients and loads the signing key (from its file, or from Secrets
-    /// Manager) as the configuration says.
+    /// Builds the SDK clients and loads the signing key and the certificate keys (from files or
+    /// the environment, or from Secrets Manager) as the configuration says.
     ///
     /// # Errors
-    /// When the signing key cannot be loaded or does not match `JWKS`.
+    /// When the signing key cannot be loaded or does not match `JWKS`, or the certificate keys
+    /// cannot be loaded.
     pub async fn from_config(config: Config, sdk: &aws_config::SdkConfig) -> anyhow::Result<Self> {
-        let signing_key = keyring::load_signing_key(&config, sdk).await?;
+        // One client for both secrets: the second request reuses the first one's connection.
+        let secrets = aws_sdk_secretsmanager::Client::new(sdk);
+        let signing_key = keyring::load_signing_key(&config, &secrets).await?;
+        let certificate_keys = keyring::load_certificate_keys(&config, &secrets).await?;
         let verifier = AccessTokenVerifier::new(
             VerifyingKeys::from_jwks_set(&config.jwks).map_err(anyhow::Error::msg)?,
             &config.tokens,
         );
-        let keys = PublishedKeys::new(&config.jwks, config.certificate_jwks.as_ref())?;
+        let keys = PublishedKeys::new(&config.jwks, certificate_keys.as_ref())?;
         let mailer: Arc<dyn Mailer> = match config.mailer {
             config::MailerConfig::Log => Arc::new(LogMailer),
             config::MailerConfig::Ses { from } => Arc::new(SesMailer::new(sdk, from)),
