@@ -2,12 +2,14 @@
 aws-sam-translator (what `sam deploy` hands to CloudFormation's SAM transform), and its values
 resolved for given parameters, as CloudFormation would resolve them.
 
-Runs in the SAM CLI's virtualenv (aws-sam-translator, PyYAML). Used by infra/check (the
-transformed template for cfn-lint, and each function's worst-case environment size) and by
+`transform` runs in the SAM CLI's virtualenv (aws-sam-translator); the rest reads its JSON with
+the standard library (and parliament, for iam-lint). Used by infra/check (the transformed
+template for cfn-lint, each function's worst-case environment size, the IAM policies) and by
 infra/rehearse (each function's environment, the routes, the tables, the secrets).
 
     python infra/stack.py transform OUT.json      the transformed template, as JSON
     python infra/stack.py env-size [TEMPLATE]     each function's worst-case environment size
+    python infra/stack.py iam-lint TEMPLATE       the roles' policies, resolved, by parliament
 """
 
 import json
@@ -263,6 +265,11 @@ def worst_case_stack(template, environment):
         elif kind == "AWS::SecretsManager::Secret":
             stack.refs[resource_id] = (f"arn:aws:secretsmanager:{WORST_REGION}:{ACCOUNT}:secret:"
                                        f"{stack.resolve(properties['Name'])}-AbCdEf")
+        elif kind == "AWS::Logs::LogGroup":
+            name = stack.resolve(properties["LogGroupName"])
+            stack.refs[resource_id] = name
+            stack.attributes[(resource_id, "Arn")] = (
+                f"arn:aws:logs:{WORST_REGION}:{ACCOUNT}:log-group:{name}:*")
         else:
             stack.refs[resource_id] = "a" * 10
     return stack
@@ -285,6 +292,26 @@ def env_size(template):
     return fits
 
 
+def iam_lint(template):
+    """Prints what parliament finds in each role's inline policies, resolved as prod deploys
+    them (every conditional resource there): unknown actions, and actions given resources they
+    cannot apply to, which cfn-lint does not check. False when it finds anything."""
+    from parliament import analyze_policy_string, enhance_finding
+
+    stack = worst_case_stack(template, "prod")
+    findings = 0
+    for role_id, role in stack.resources("AWS::IAM::Role"):
+        for policy in role["Properties"].get("Policies", []):
+            document = json.dumps(stack.resolve(policy["PolicyDocument"]))
+            for finding in analyze_policy_string(document).findings:
+                finding = enhance_finding(finding)
+                print(f"  {role_id} ({policy['PolicyName']}): {finding.severity} "
+                      f"{finding.title}: {finding.detail}")
+                findings += 1
+    print(f"parliament: {findings} finding(s) in the roles' policies")
+    return findings == 0
+
+
 def main(argv):
     if len(argv) >= 2 and argv[1] == "transform" and len(argv) == 3:
         Path(argv[2]).write_text(json.dumps(transform(), indent=1))
@@ -294,6 +321,8 @@ def main(argv):
         print("environment size, worst case (samconfig.toml's values; the most keys DEPLOY.md "
               "publishes; the longest region, ids and ARNs):")
         return 0 if env_size(template) else 1
+    if len(argv) == 3 and argv[1] == "iam-lint":
+        return 0 if iam_lint(json.loads(Path(argv[2]).read_text())) else 1
     print(__doc__.split("\n\n")[2], file=sys.stderr)
     return 2
 
