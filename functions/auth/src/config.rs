@@ -6,7 +6,8 @@
 //! | `DYNAMODB_*` | the DynamoDB client (see [`DynamoSettings`]) |
 //! | `JWT_ISSUER`, `JWT_AUDIENCE` | `iss` and `aud` of access tokens |
 //! | `JWKS` | the access-token public keys (current and previous), a JWKS document; must hold `SIGNING_KEY_ID` |
-//! | `CERTIFICATE_JWKS` | optional: the public keys that sign certificates, served beside `JWKS` |
+//! | `CERTIFICATE_JWKS` / `CERTIFICATE_JWKS_SECRET_ARN` | optional: the public keys that sign certificates, served beside `JWKS`: the document itself (local), or a Secrets Manager secret whose string is the document (AWS: every certificate key stays published, and with the access-token keys they would outgrow Lambda's 4 KB of environment); at most one |
+//! | `CERTIFICATE_KEY_ID` | optional: the `kid` progress signs certificates with; the published certificate keys must hold it (a change of it also starts fresh instances, which read the keys again) |
 //! | `SIGNING_KEY_ID` | the `kid` of the private key that signs access tokens |
 //! | `SIGNING_KEY_FILE` / `SIGNING_KEY_SECRET_ARN` | where that key's PEM is: a local file (dev), or the secret string of a Secrets Manager secret (AWS); exactly one |
 //! | `MAILER` | `log` (local only: mail is written to the log) or `ses` (with `MAIL_FROM`) |
@@ -54,6 +55,10 @@ pub struct Config {
     pub jwks: JwkSet,
     /// `CERTIFICATE_JWKS`, parsed, if set.
     pub certificate_jwks: Option<JwkSet>,
+    /// `CERTIFICATE_JWKS_SECRET_ARN`, if set: where the certificate keys are instead.
+    pub certificate_jwks_secret: Option<String>,
+    /// `CERTIFICATE_KEY_ID`, if set: the certificate key that must be published.
+    pub certificate_key_id: Option<String>,
     /// `SIGNING_KEY_ID`.
     pub signing_key_id: String,
     /// `SIGNING_KEY_FILE` or `SIGNING_KEY_SECRET_ARN`.
@@ -72,17 +77,19 @@ impl Config {
             name: "JWKS".into(),
         })?;
         let certificate_jwks = jwk_set(env, "CERTIFICATE_JWKS")?;
+        let certificate_jwks_secret = env
+            .optional("CERTIFICATE_JWKS_SECRET_ARN")
+            .map(str::to_owned);
+        if certificate_jwks.is_some() && certificate_jwks_secret.is_some() {
+            return Err(ConfigError::malformed(
+                "CERTIFICATE_JWKS",
+                "set either CERTIFICATE_JWKS or CERTIFICATE_JWKS_SECRET_ARN, not both",
+            ));
+        }
+        let certificate_key_id = env.optional("CERTIFICATE_KEY_ID").map(str::to_owned);
         if let Some(certificates) = &certificate_jwks {
-            for key in &certificates.keys {
-                if let Some(kid) = &key.common.key_id
-                    && jwks.find(kid).is_some()
-                {
-                    return Err(ConfigError::malformed(
-                        "CERTIFICATE_JWKS",
-                        format!("kid {kid} is also an access-token key in JWKS"),
-                    ));
-                }
-            }
+            check_certificate_keys(&jwks, certificates, certificate_key_id.as_deref())
+                .map_err(|reason| ConfigError::malformed("CERTIFICATE_JWKS", reason))?;
         }
         let signing_key_id = env.required("SIGNING_KEY_ID")?.to_owned();
         if jwks.find(&signing_key_id).is_none() {
@@ -113,6 +120,8 @@ impl Config {
             tokens: TokenSettings::from_env(env)?,
             jwks,
             certificate_jwks,
+            certificate_jwks_secret,
+            certificate_key_id,
             signing_key_id,
             signing_key,
             mailer,
@@ -166,6 +175,32 @@ fn seconds(env: &Env, name: &str, default: Duration) -> Result<Duration, ConfigE
         return Err(ConfigError::malformed(name, "must be greater than zero"));
     }
     Ok(Duration::from_secs(value))
+}
+
+/// Checks the certificate keys against the access-token keys (no kid in both) and, given the
+/// kid progress signs with, that they publish it.
+///
+/// # Errors
+/// Says which rule the keys break.
+pub fn check_certificate_keys(
+    access: &JwkSet,
+    certificates: &JwkSet,
+    signing_kid: Option<&str>,
+) -> Result<(), String> {
+    for key in &certificates.keys {
+        if let Some(kid) = &key.common.key_id
+            && access.find(kid).is_some()
+        {
+            return Err(format!("kid {kid} is also an access-token key in JWKS"));
+        }
+    }
+    match signing_kid {
+        Some(kid) if certificates.find(kid).is_none() => Err(format!(
+            "it has no key with CERTIFICATE_KEY_ID {kid}: publish the certificate key before \
+             progress signs with it"
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// A JWKS document of RSA keys with kids, as the verifier accepts them.
@@ -232,6 +267,26 @@ mod tests {
             let err = Config::from_env(&env().with(name, value)).unwrap_err();
             assert!(err.to_string().contains(name), "{name}: {err}");
         }
+    }
+
+    #[test]
+    fn the_certificate_keys_come_from_one_place_and_publish_the_signing_kid() {
+        let err = Config::from_env(
+            &env()
+                .with("CERTIFICATE_JWKS", JWKS.replace("k1", "c1"))
+                .with("CERTIFICATE_JWKS_SECRET_ARN", "arn:x"),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("not both"), "{err}");
+        let err = Config::from_env(
+            &env()
+                .with("CERTIFICATE_JWKS", JWKS.replace("k1", "c1"))
+                .with("CERTIFICATE_KEY_ID", "c2"),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("CERTIFICATE_KEY_ID c2"), "{err}");
+        let config = Config::from_env(&env().with("CERTIFICATE_JWKS_SECRET_ARN", "arn:x")).unwrap();
+        assert_eq!(config.certificate_jwks_secret.as_deref(), Some("arn:x"));
     }
 
     #[test]

@@ -21,6 +21,36 @@ pub async fn load_signing_key(
     Ok(key)
 }
 
+/// The certificate keys `auth` publishes: `CERTIFICATE_JWKS` as read with the configuration, or
+/// the document in the secret `CERTIFICATE_JWKS_SECRET_ARN` (in AWS: every certificate key
+/// stays published, and with the access-token keys they would outgrow Lambda's 4 KB of
+/// environment), checked as the configuration checks the former.
+///
+/// # Errors
+/// When the secret cannot be read or its document breaks a rule of
+/// [`check_certificate_keys`](crate::config::check_certificate_keys).
+pub async fn load_certificate_keys(
+    config: &Config,
+    sdk: &aws_config::SdkConfig,
+) -> anyhow::Result<Option<JwkSet>> {
+    let Some(arn) = &config.certificate_jwks_secret else {
+        return Ok(config.certificate_jwks.clone());
+    };
+    let document = shared::token::read_secret(sdk, arn).await?;
+    let set: JwkSet = serde_json::from_str(&document)
+        .map_err(|e| anyhow::anyhow!("the secret {arn} holds no JWKS document: {e}"))?;
+    shared::token::VerifyingKeys::from_jwks_set(&set)
+        .and_then(|_| {
+            crate::config::check_certificate_keys(
+                &config.jwks,
+                &set,
+                config.certificate_key_id.as_deref(),
+            )
+        })
+        .map_err(|reason| anyhow::anyhow!("the certificate keys in {arn}: {reason}"))?;
+    Ok(Some(set))
+}
+
 /// Whether `jwks` publishes the public half of `key` under its kid.
 fn published_half(key: &SigningKey, jwks: &JwkSet) -> anyhow::Result<()> {
     let published = jwks

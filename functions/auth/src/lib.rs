@@ -57,12 +57,15 @@ impl AppState {
     /// # Errors
     /// When the signing key cannot be loaded or does not match `JWKS`.
     pub async fn from_config(config: Config, sdk: &aws_config::SdkConfig) -> anyhow::Result<Self> {
-        let signing_key = keyring::load_signing_key(&config, sdk).await?;
+        let (signing_key, certificate_keys) = tokio::try_join!(
+            keyring::load_signing_key(&config, sdk),
+            keyring::load_certificate_keys(&config, sdk),
+        )?;
         let verifier = AccessTokenVerifier::new(
             VerifyingKeys::from_jwks_set(&config.jwks).map_err(anyhow::Error::msg)?,
             &config.tokens,
         );
-        let keys = PublishedKeys::new(&config.jwks, config.certificate_jwks.as_ref())?;
+        let keys = PublishedKeys::new(&config.jwks, certificate_keys.as_ref())?;
         let mailer: Arc<dyn Mailer> = match config.mailer {
             config::MailerConfig::Log => Arc::new(LogMailer),
             config::MailerConfig::Ses { from } => Arc::new(SesMailer::new(sdk, from)),
