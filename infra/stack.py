@@ -10,8 +10,11 @@ infra/rehearse (each function's environment, the routes, the tables, the secrets
     python infra/stack.py transform OUT.json      the transformed template, as JSON
     python infra/stack.py env-size [TEMPLATE]     each function's worst-case environment size
     python infra/stack.py iam-lint TEMPLATE       the roles' policies, resolved, by parliament
+    python infra/stack.py grants TEMPLATE AUDIT   the DynamoDB actions the tests saw each
+                                                  function ask for, against its role's grants
 """
 
+import fnmatch
 import json
 import os
 import re
@@ -312,6 +315,59 @@ def iam_lint(template):
     return findings == 0
 
 
+def grants(template, audit):
+    """Compares the DynamoDB requests the functions made in the tests (the emulator's audit,
+    `dynamodb-emulator --audit`: access key = function, as testkit::sdk_config_as sets it) with
+    what each function's role grants, resolved as prod deploys it. Every request must be
+    granted on its table or index (or AWS answers AccessDenied), and every action a role grants
+    on a table must have been asked for there by some test (or it is granted for nothing, or
+    untested). False when either fails. Nothing here reads the functions' code, so no helper
+    the code calls through can hide a request."""
+    stack = worst_case_stack(template, "prod")
+    kinds = {}
+    for table_id, table in stack.resources("AWS::DynamoDB::Table"):
+        kind = stack.resolve(table["Properties"]["TableName"]).rsplit("-", 1)[-1]
+        kinds[kind] = stack.get_att(table_id, "Arn")
+    granted = {}
+    for role_id, role in stack.resources("AWS::IAM::Role"):
+        principal = role_id.removesuffix("Role").lower()
+        for policy in role["Properties"].get("Policies", []):
+            for statement in stack.resolve(policy["PolicyDocument"])["Statement"]:
+                actions, resources = statement["Action"], statement["Resource"]
+                for action in [actions] if isinstance(actions, str) else actions:
+                    if statement["Effect"] == "Allow" and action.startswith("dynamodb:"):
+                        for resource in [resources] if isinstance(resources, str) else resources:
+                            granted.setdefault(principal, set()).add((action, resource))
+    observed = set()
+    for line in Path(audit).read_text().splitlines():
+        entry = json.loads(line)
+        kind = re.search(r"-(auth|content|progress)(-|$)", entry["table"] or "")
+        if entry["principal"] in granted and kind:
+            observed.add((entry["principal"], entry["action"], kind.group(1), entry["index"]))
+    ok = bool(observed)
+    if not ok:
+        print(f"  {audit} records no request of a function: was the emulator started with "
+              "--audit, and testkit's credentials per function?")
+    for principal, action, kind, index in sorted(observed, key=str):
+        resource = kinds[kind] + (f"/index/{index}" if index else "")
+        if not any(a == action and fnmatch.fnmatchcase(resource, r)
+                   for a, r in granted[principal]):
+            print(f"  {principal} asks for {action} on {resource}, which its role does not "
+                  "grant: AccessDenied in AWS")
+            ok = False
+    for principal, pairs in sorted(granted.items()):
+        for action, resource in sorted(pairs):
+            kind = next((k for k, arn in kinds.items() if resource.startswith(arn)), None)
+            if kind and not any(o[:3] == (principal, action, kind) for o in observed):
+                print(f"  {principal.capitalize()}Role grants {action} on {resource}, but no "
+                      f"test saw {principal} ask for it on the {kind} table")
+                ok = False
+    used = sorted({(p, a, k) for p, a, k, _ in observed})
+    print(f"DynamoDB grants: {len(used)} (function, action, table) uses seen, "
+          f"{'all granted, none granted for nothing' if ok else 'see above'}")
+    return ok
+
+
 def main(argv):
     if len(argv) >= 2 and argv[1] == "transform" and len(argv) == 3:
         Path(argv[2]).write_text(json.dumps(transform(), indent=1))
@@ -321,6 +377,8 @@ def main(argv):
         print("environment size, worst case (samconfig.toml's values; the most keys DEPLOY.md "
               "publishes; the longest region, ids and ARNs):")
         return 0 if env_size(template) else 1
+    if len(argv) == 4 and argv[1] == "grants":
+        return 0 if grants(json.loads(Path(argv[2]).read_text()), argv[3]) else 1
     if len(argv) == 3 and argv[1] == "iam-lint":
         return 0 if iam_lint(json.loads(Path(argv[2]).read_text())) else 1
     print(__doc__.split("\n\n")[2], file=sys.stderr)

@@ -124,7 +124,7 @@ impl TestApp {
         let config = auth::Config::from_env(&env).expect("auth's test configuration");
         let mail = CapturedMail::default();
         let clock = Clock::stepping(Clock::system().now(), Duration::from_micros(1));
-        let state = auth::AppState::from_config(config, &testkit::sdk_config().await)
+        let state = auth::AppState::from_config(config, &testkit::sdk_config_as("auth").await)
             .await
             .expect("auth's state")
             .with_mailer(Arc::new(mail.clone()));

@@ -38,9 +38,16 @@ pub fn emulator_endpoint() -> String {
 /// SDK configuration for the emulator: fixed region and dummy credentials, no probing of the
 /// environment or instance metadata.
 pub async fn sdk_config() -> SdkConfig {
+    sdk_config_as("test").await
+}
+
+/// SDK configuration for the emulator under the access key `principal`: a function's name for
+/// the function under test, so that the emulator's audit (`dynamodb-emulator --audit`, read
+/// by `infra/check-grants`) tells which function made each request.
+pub async fn sdk_config_as(principal: &str) -> SdkConfig {
     aws_config::defaults(BEHAVIOR_VERSION())
         .region(aws_config::Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("test", "test", None, None, "testkit"))
+        .credentials_provider(Credentials::new(principal, "test", None, None, "testkit"))
         .load()
         .await
 }

@@ -215,7 +215,7 @@ impl TestApp {
             &testkit::emulator_endpoint(),
         ));
         let config = progress::Config::from_env(&env).expect("progress's configuration");
-        let mut state = AppState::from_config(config, &testkit::sdk_config().await)
+        let mut state = AppState::from_config(config, &testkit::sdk_config_as("progress").await)
             .await
             .expect("progress's state");
         tune(&mut state);

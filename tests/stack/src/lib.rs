@@ -69,7 +69,7 @@ pub fn sample_path(path: &str) -> String {
 /// When the configuration does not load or the state cannot be built.
 pub async fn function_router(function: &str, env: Env) -> Router {
     let env = &env;
-    let sdk = testkit::sdk_config().await;
+    let sdk = testkit::sdk_config_as(function).await;
     match function {
         "auth" => {
             let config = auth::Config::from_env(env).expect("auth's configuration");

@@ -216,7 +216,7 @@ impl Subject for Content {
         let tables = testkit::create_tables(&testkit::dynamo_client().await).await;
         let env = patient(testkit::env::function_env("content", &tables, dynamodb));
         let config = content::Config::from_env(&env)?;
-        let state = content::AppState::from_config(config, &testkit::sdk_config().await).await?;
+        let state = content::AppState::from_config(config, &testkit::sdk_config_as("content").await).await?;
         let router = content::app(state);
         load_demo_catalog(router.clone()).await?;
         Ok(Self {
