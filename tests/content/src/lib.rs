@@ -85,9 +85,10 @@ impl TestApp {
         let tables = testkit::create_tables(&db).await;
         let env = testkit::env::function_env("content", &tables, endpoint);
         let config = content::Config::from_env(&env).expect("content's test configuration");
-        let state = content::AppState::from_config(config, &testkit::sdk_config_as("content").await)
-            .await
-            .expect("content's state");
+        let state =
+            content::AppState::from_config(config, &testkit::sdk_config_as("content").await)
+                .await
+                .expect("content's state");
         let router = content::app(state);
         Self {
             api: TestRouter::new(router.clone()),

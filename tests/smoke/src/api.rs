@@ -153,7 +153,7 @@ pub struct Step {
 
 // ----- progress -----------------------------------------------------------------------------
 
-/// An enrolment (`POST /me/enrollments`, `GET /me/enrollments`).
+/// An enrollment (`POST /me/enrollments`, `GET /me/enrollments`).
 #[derive(Debug, Clone, Deserialize)]
 pub struct Enrollment {
     pub course_id: String,

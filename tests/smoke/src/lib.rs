@@ -3,7 +3,7 @@
 //! The suite runs against the base URL in `SMOKE_BASE_URL` (a deployed stack's `ApiUrl`, or
 //! `./dev run`'s local URL) and knows nothing of the functions' code: requests go over the
 //! network, answers are read as JSON, XML or JWTs. Every journey makes its own fresh accounts
-//! (`smoke+<uuid>@<SMOKE_EMAIL_DOMAIN>`) and only reads the catalogue, so it can run again and
+//! (`smoke+<uuid>@<SMOKE_EMAIL_DOMAIN>`) and only reads the catalog, so it can run again and
 //! again against an environment others use, and never deletes anything.
 
 mod api;
@@ -313,24 +313,24 @@ pub async fn login(api: &Api, email: &str, password: &str) -> Tokens {
 /// The first entry of the listing at `path` (`GET /courses`, `/articles`, `/paths`).
 ///
 /// # Panics
-/// When the listing is empty: the journeys read the catalogue and need something published.
+/// When the listing is empty: the journeys read the catalog and need something published.
 pub async fn first_listed<T: DeserializeOwned>(api: &Api, path: &str) -> T {
     let listing: Page<T> = api.get(path).send().await.assert_status(200).json();
     listing.items.into_iter().next().unwrap_or_else(|| {
         panic!(
             "GET {path} lists nothing published at {}: the content and progress journeys need \
              a published course, article and career path. Publish them (`./dev run` loads the \
-             demo catalogue locally; infra/local/seed-demo <url> loads it into another stack \
+             demo catalog locally; infra/local/seed-demo <url> loads it into another stack \
              with SEED_DEMO_INSTRUCTOR_TOKEN and SEED_DEMO_ADMIN_TOKEN set).",
             api.url("")
         )
     })
 }
 
-/// The first published course of the catalogue, its listing entry and its page.
+/// The first published course of the catalog, its listing entry and its page.
 ///
 /// # Panics
-/// When the catalogue lists no published course.
+/// When the catalog lists no published course.
 pub async fn first_course(api: &Api) -> (CourseCard, Course) {
     let card: CourseCard = first_listed(api, "/courses").await;
     let course: Course = api

@@ -49,7 +49,7 @@ use testkit::{TestResponse, TestRouter};
 /// Requests sent and not timed before each endpoint's samples: connections, caches, allocator.
 const WARM_UP: usize = 20;
 
-/// The slugs of the demo catalog's course and first article (`infra/local/demo-catalogue.json`).
+/// The slugs of the demo catalog's course and first article (`infra/local/demo-catalog.json`).
 const DEMO_COURSE: &str = "backend-development-program";
 const DEMO_ARTICLE: &str = "back-end-developer-career-path";
 
@@ -216,7 +216,9 @@ impl Subject for Content {
         let tables = testkit::create_tables(&testkit::dynamo_client().await).await;
         let env = patient(testkit::env::function_env("content", &tables, dynamodb));
         let config = content::Config::from_env(&env)?;
-        let state = content::AppState::from_config(config, &testkit::sdk_config_as("content").await).await?;
+        let state =
+            content::AppState::from_config(config, &testkit::sdk_config_as("content").await)
+                .await?;
         let router = content::app(state);
         load_demo_catalog(router.clone()).await?;
         Ok(Self {

@@ -65,7 +65,7 @@ async fn loading_the_demo_content_twice_leaves_no_duplicates() {
     let base = app.serve().await;
     let (instructor, admin) = (Caller::instructor(), Caller::admin());
     let catalog: Value = serde_json::from_str(
-        &std::fs::read_to_string(repo_file("infra/local/demo-catalogue.json"))
+        &std::fs::read_to_string(repo_file("infra/local/demo-catalog.json"))
             .expect("the demo catalog"),
     )
     .expect("the demo catalog is JSON");

@@ -30,7 +30,7 @@ async fn a_visitor_opens_the_first_course_by_slug_and_reads_a_preview_lesson() {
     let cache_control = listing.header("cache-control").unwrap_or_default();
     assert!(
         cache_control.starts_with("public"),
-        "the public catalogue is not cacheable: Cache-Control {cache_control:?}"
+        "the public catalog is not cacheable: Cache-Control {cache_control:?}"
     );
     let (card, course) = first_course(&api).await;
     assert_eq!(

@@ -8,7 +8,7 @@
 //! ```
 //!
 //! Each journey is independent of the others and of earlier runs: it registers its own fresh
-//! accounts and only reads the catalogue.
+//! accounts and only reads the catalog.
 
 mod auth;
 mod content;

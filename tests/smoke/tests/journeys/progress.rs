@@ -1,4 +1,4 @@
-//! progress: a fresh learner takes the first published course from enrolment to a certificate
+//! progress: a fresh learner takes the first published course from enrollment to a certificate
 //! anyone can verify, leaves it and comes back to find everything kept.
 
 use jsonwebtoken::{Algorithm, Validation};
@@ -79,7 +79,7 @@ async fn a_new_learner_completes_the_first_course_and_earns_one_verifiable_certi
         course_id: &course.id,
     };
 
-    // A lesson past the previews is for enrolled learners only (content reads the enrolment
+    // A lesson past the previews is for enrolled learners only (content reads the enrollment
     // that progress writes).
     let gated = lessons
         .iter()
@@ -90,12 +90,12 @@ async fn a_new_learner_completes_the_first_course_and_earns_one_verifiable_certi
         refused.assert_problem(403, "forbidden");
     }
 
-    // Enrol.
+    // Enroll.
     let enrolled: Enrollment = me.enroll().await.assert_status(201).json();
     assert_eq!(
         (enrolled.status.as_str(), enrolled.percent),
         ("active", 0),
-        "a new enrolment"
+        "a new enrollment"
     );
     assert_eq!(enrolled.total_lessons, lessons.len());
     if let Some(gated) = &gated {
@@ -195,7 +195,7 @@ async fn a_new_learner_completes_the_first_course_and_earns_one_verifiable_certi
         "an unenrolled course is still listed"
     );
 
-    // Enrol again: the same record resumes, completed, with its one certificate.
+    // Enroll again: the same record resumes, completed, with its one certificate.
     let back: Enrollment = me.enroll().await.assert_status(200).json();
     assert_eq!((back.status.as_str(), back.percent), ("active", 100));
     assert_eq!(back.completed_lessons, lessons.len());

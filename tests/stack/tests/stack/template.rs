@@ -16,8 +16,8 @@ use stack_tests::{FUNCTIONS, repo_file, routing_table};
 use testkit::tables::{table_definitions, template};
 
 /// The cross-table reads DESIGN §2 allows, read-only: (function, the other function's table,
-/// actions). content reads one enrolment; progress reads one course outline, or the outlines of
-/// a page of enrolments in one BatchGetItem (`GET /me/enrollments`).
+/// actions). content reads one enrollment; progress reads one course outline, or the outlines of
+/// a page of enrollments in one BatchGetItem (`GET /me/enrollments`).
 const CROSS_READS: [(&str, &str, &[&str]); 2] = [
     ("content", "ProgressTable", &["dynamodb:GetItem"]),
     (
