@@ -80,13 +80,16 @@ impl<S: Send + Sync> FromRequestParts<S> for Precondition {
     }
 }
 
-/// The version an entity tag of ours names: `v<version>-<digest>` (16 base64url characters).
+/// The version an entity tag of ours names: `v<version>-<digest>` (16 base64url characters),
+/// the version written as we write it (digits, no sign, no leading zero).
 fn version_of(tag: &str) -> Option<u64> {
     let (version, digest) = tag.strip_prefix('v')?.split_once('-')?;
     let ours = digest.len() == 16
         && digest
             .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        && version.bytes().all(|b| b.is_ascii_digit())
+        && (version == "0" || !version.starts_with('0'));
     ours.then(|| version.parse().ok()).flatten()
 }
 
@@ -206,6 +209,14 @@ mod tests {
             Precondition::Versions(vec![]),
             "tags this function did not make name no version"
         );
+        let digest = caching::digest(b"{}");
+        for unlike_ours in [format!("\"v+7-{digest}\""), format!("\"v07-{digest}\"")] {
+            assert_eq!(
+                Precondition::parse(Some(&unlike_ours)),
+                Precondition::Versions(vec![]),
+                "{unlike_ours} is not written as we write versions"
+            );
+        }
         assert_eq!(Precondition::parse(Some("*")), Precondition::Any);
         assert_eq!(Precondition::parse(None), Precondition::Absent);
         assert!(Precondition::parse(Some("\"abc\"")).check(7, true).is_err());
