@@ -18,6 +18,7 @@ pub mod ids;
 pub mod json;
 pub mod page;
 pub mod telemetry;
+pub mod text;
 pub mod token;
 
 pub use error::{ApiError, FieldError};

@@ -8,13 +8,19 @@
 //! | email-verification token | `VERIFY#{sha256}` | `VERIFY` | |
 //! | password-reset token | `RESET#{sha256}` | `RESET` | |
 //! | email guard: who owns an address | `EMAIL#{email}` | `EMAIL` | |
+//! | skeleton guard: who owns the addresses that look like it | `SKELETON#{sha256}` | `SKELETON` | |
 //! | consecutive failed logins for an address | `EMAIL#{email}` | `LOGIN_FAILURES` | |
 //! | password-reset requests for an address | `EMAIL#{email}` | `RESET_REQUESTS` | |
 //! | the number of active admins | `ADMINS` | `COUNT` | |
 //!
+//! The skeleton guard is keyed by the SHA-256 (base64url) of the address's UTS-39 skeleton
+//! ([`Email::skeleton`]), which can be longer than a key may be.
 //! An address's guard and counters share a partition, so one `Query` reads all of them.
 //! Accounts are listed through `gsi1`, by role and then by creation (user ids are UUIDv7).
 
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use sha2::{Digest, Sha256};
 use shared::dynamo::Key;
 use shared::identity::{Role, UserId};
 
@@ -25,6 +31,7 @@ pub const USER: &str = "USER";
 pub const EMAIL: &str = "EMAIL";
 pub const LOGIN_FAILURES: &str = "LOGIN_FAILURES";
 pub const RESET_REQUESTS: &str = "RESET_REQUESTS";
+pub const SKELETON: &str = "SKELETON";
 
 /// The `gsi1pk` of every account: the listing of users.
 pub const USERS: &str = "USERS";
@@ -66,6 +73,14 @@ pub fn email_partition(email: &Email) -> String {
 
 pub fn email_guard(email: &Email) -> Key {
     Key::new(email_partition(email), EMAIL)
+}
+
+pub fn skeleton_guard(email: &Email) -> Key {
+    let digest = Sha256::digest(email.skeleton().as_bytes());
+    Key::new(
+        format!("SKELETON#{}", URL_SAFE_NO_PAD.encode(digest)),
+        SKELETON,
+    )
 }
 
 pub fn login_failures(email: &Email) -> Key {

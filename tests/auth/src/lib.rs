@@ -147,6 +147,19 @@ impl TestApp {
         auth::store::Store::new(testkit::dynamo_client().await, table)
     }
 
+    /// Every account (up to 100), as the admin listing shows them.
+    pub async fn accounts(&self) -> Vec<Value> {
+        let admin = testkit::tokens::access_token(UserId::new(), Role::Admin);
+        let page = self
+            .router
+            .get("/auth/users?limit=100")
+            .bearer(&admin)
+            .send()
+            .await;
+        page.assert_status(200);
+        page.json()["items"].as_array().cloned().unwrap_or_default()
+    }
+
     pub async fn register(&self, email: &str, password: &str, name: &str) -> TestResponse {
         self.post_json(
             "/auth/register",

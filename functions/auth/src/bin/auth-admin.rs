@@ -12,6 +12,14 @@
 //!     input (a prompt without echo on a terminal, else the first line); never from the
 //!     command line, where other users of the machine could read it. The address counts as
 //!     verified. Prints the account as JSON on standard output.
+//!
+//! auth-admin claim-skeletons
+//!     Gives every account whose address has no skeleton guard yet (accounts made before
+//!     lookalike addresses were refused) its guard, so that no lookalike of its address can
+//!     register. Prints, one per line, each account whose address looks like another
+//!     account's address (`<id> <address> <the other address>`), for the operator to look
+//!     into (and disable with `PATCH /auth/users/{user}` where it is an impostor). Running
+//!     it again changes nothing.
 //! ```
 //!
 //! `create-user` is the documented way to make the school's first admin: the API never lets
@@ -31,7 +39,7 @@ use std::path::PathBuf;
 
 use auth::email::Email;
 use auth::password::Password;
-use auth::service::{ProvisionError, provision};
+use auth::service::{ProvisionError, claim_skeletons, provision};
 use auth::store::Store;
 use auth::user::DisplayName;
 use shared::clock::Clock;
@@ -43,7 +51,8 @@ use shared::token::{SigningKey, jwks};
 const USAGE: &str = "usage:
   auth-admin keygen --kid <key-id> --out <dir>
   auth-admin create-user --email <email> --name <name> --role learner|instructor|admin
-      (password from AUTH_ADMIN_PASSWORD, or standard input)";
+      (password from AUTH_ADMIN_PASSWORD, or standard input)
+  auth-admin claim-skeletons";
 
 fn main() -> std::process::ExitCode {
     // An operator wants the reason in one line, not a backtrace.
@@ -64,6 +73,10 @@ fn run() -> anyhow::Result<()> {
             .enable_all()
             .build()?
             .block_on(create_user(&args[1..])),
+        Some("claim-skeletons") => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?
+            .block_on(claim(&args[1..])),
         _ => anyhow::bail!("{USAGE}"),
     }
 }
@@ -121,12 +134,7 @@ async fn create_user(args: &[String]) -> anyhow::Result<()> {
     let password =
         Password::new_choice(&password).map_err(|why| anyhow::anyhow!("the password {why}"))?;
 
-    let env = Env::from_process();
-    let table = TableName::from_env(&env, "TABLE_NAME")?;
-    let settings = DynamoSettings::from_env(&env)?;
-    let sdk = shared::dynamo::load_aws_config().await;
-    let store = Store::new(shared::dynamo::client(&sdk, &settings), table);
-
+    let store = store().await?;
     let now = Clock::system().now();
     let (account, created) = match provision(&store, email, name, role, password, now).await {
         Ok(done) => done,
@@ -144,6 +152,32 @@ async fn create_user(args: &[String]) -> anyhow::Result<()> {
     let mut stdout = std::io::stdout().lock();
     serde_json::to_writer(&mut stdout, &account)?;
     writeln!(stdout)?;
+    Ok(())
+}
+
+/// The auth table, from the function's own environment.
+async fn store() -> anyhow::Result<Store> {
+    let env = Env::from_process();
+    let table = TableName::from_env(&env, "TABLE_NAME")?;
+    let settings = DynamoSettings::from_env(&env)?;
+    let sdk = shared::dynamo::load_aws_config().await;
+    Ok(Store::new(shared::dynamo::client(&sdk, &settings), table))
+}
+
+async fn claim(args: &[String]) -> anyhow::Result<()> {
+    if !args.is_empty() {
+        anyhow::bail!("claim-skeletons takes no arguments\n{USAGE}");
+    }
+    let report = claim_skeletons(&store().await?).await?;
+    eprintln!(
+        "gave {} accounts their skeleton guard; {} look like another account",
+        report.claimed,
+        report.lookalikes.len()
+    );
+    let mut stdout = std::io::stdout().lock();
+    for (account, owner) in &report.lookalikes {
+        writeln!(stdout, "{} {} {owner}", account.id, account.email)?;
+    }
     Ok(())
 }
 

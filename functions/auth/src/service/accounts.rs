@@ -12,7 +12,7 @@ use super::{AccountChangeError, ProvisionError, Service};
 use crate::email::Email;
 use crate::password::{Password, PasswordHasher};
 use crate::secret::OpaqueToken;
-use crate::store::{AccountWriteError, CreateAccountError, Store};
+use crate::store::{AccountWriteError, CreateAccountError, SkeletonClaim, Store};
 use crate::user::{Account, DisplayName};
 
 /// A change of role or status, by an admin or the operator.
@@ -78,8 +78,9 @@ async fn change_account(
 
 impl Service {
     /// Registers a learner and mails them a verification link. For an address that already
-    /// has an account the answer looks the same (a fresh, unsaved account) and the owner gets
-    /// a note instead: registration must not reveal who has an account.
+    /// has an account, or looks like one that has (its confusable skeleton is taken), the
+    /// answer looks the same (a fresh, unsaved account) and the owner gets a note instead:
+    /// registration must not reveal who has an account.
     ///
     /// # Errors
     /// DynamoDB or hashing failures.
@@ -112,6 +113,14 @@ impl Service {
             Err(CreateAccountError::EmailTaken) => {
                 tracing::info!("registration of an address that has an account; owner notified");
                 let mail = self.letters.already_registered(&account.email);
+                self.deliver(mail, "already_registered").await;
+            }
+            Err(CreateAccountError::LookalikeTaken { owner }) => {
+                tracing::info!(
+                    "registration of an address that looks like one that has an account; \
+                     owner notified"
+                );
+                let mail = self.letters.already_registered(&owner);
                 self.deliver(mail, "already_registered").await;
             }
             Err(CreateAccountError::Db(err)) => return Err(err.into()),
@@ -215,7 +224,44 @@ pub async fn provision(
                 Err(AccountChangeError::Db(err)) => Err(err.into()),
             }
         }
+        Err(CreateAccountError::LookalikeTaken { owner }) => {
+            Err(ProvisionError::Lookalike { owner })
+        }
         Err(CreateAccountError::Db(err)) => Err(err.into()),
+    }
+}
+
+/// What [`claim_skeletons`] did: how many accounts it gave their skeleton guard, and the
+/// accounts whose address looks like another account's (each with that other address), for
+/// the operator to look into.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct SkeletonReport {
+    pub claimed: usize,
+    pub lookalikes: Vec<(Account, Email)>,
+}
+
+/// Gives every account that has none the skeleton guard of its address: accounts made before
+/// registration kept them would otherwise leave their lookalikes free. Running it again
+/// changes nothing.
+///
+/// # Errors
+/// DynamoDB failures.
+pub async fn claim_skeletons(store: &Store) -> Result<SkeletonReport, ListError> {
+    let mut report = SkeletonReport::default();
+    let mut cursor = None;
+    loop {
+        let page = store.list_accounts(None, 100, cursor.as_deref()).await?;
+        for account in page.items {
+            match store.claim_skeleton(&account.email, account.id).await? {
+                SkeletonClaim::Claimed => report.claimed += 1,
+                SkeletonClaim::Held => {}
+                SkeletonClaim::Lookalike { owner } => report.lookalikes.push((account, owner)),
+            }
+        }
+        cursor = page.next_cursor;
+        if cursor.is_none() {
+            return Ok(report);
+        }
     }
 }
 

@@ -5,6 +5,7 @@ use std::time::Duration;
 use shared::ApiError;
 use shared::dynamo::DbError;
 
+use crate::email::Email;
 use crate::store::SpentError;
 
 /// Why a login was refused.
@@ -81,6 +82,9 @@ pub enum AccountChangeError {
 pub enum ProvisionError {
     #[error("the account cannot lose its admin role: it is the last admin")]
     LastAdmin,
+    /// Another account's address looks like this one: the operator may have mistyped it.
+    #[error("the address looks like {owner}, which has an account")]
+    Lookalike { owner: Email },
     #[error(transparent)]
     Db(#[from] DbError),
     #[error(transparent)]

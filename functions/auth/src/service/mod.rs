@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use shared::token::AccessTokenIssuer;
 
-pub use accounts::{AccountChange, provision};
+pub use accounts::{AccountChange, SkeletonReport, claim_skeletons, provision};
 pub use errors::{
     AccountChangeError, LoginError, PasswordChangeError, ProvisionError, ResetRequestError,
     TokenError,

@@ -32,6 +32,9 @@ pub struct StoredUser {
 pub enum CreateAccountError {
     #[error("the email address already has an account")]
     EmailTaken,
+    /// Another account's address looks like this one (has its confusable skeleton).
+    #[error("an account's address looks like this one")]
+    LookalikeTaken { owner: Email },
     #[error(transparent)]
     Db(#[from] DbError),
 }
@@ -95,13 +98,12 @@ impl UserItem {
         }
     }
 
-    fn into_stored(self) -> Result<StoredUser, DbError> {
-        let corrupt = |what: &str| DbError::Other(anyhow::anyhow!("user {}: {what}", self.id));
-        Ok(StoredUser {
+    fn into_stored(self) -> StoredUser {
+        StoredUser {
             account: Account {
                 id: self.id,
-                email: Email::parse(&self.email).map_err(|_| corrupt("stored email"))?,
-                name: DisplayName::parse(&self.name).map_err(|_| corrupt("stored name"))?,
+                email: Email::from_stored(self.email),
+                name: DisplayName::from_stored(&self.name),
                 role: self.role,
                 email_verified: self.email_verified,
                 disabled: self.disabled,
@@ -109,12 +111,12 @@ impl UserItem {
             },
             password_hash: PasswordHash::from_stored(self.password_hash),
             session_epoch: self.session_epoch,
-        })
+        }
     }
 }
 
 fn stored_user(item: Item) -> Result<StoredUser, DbError> {
-    from_item::<UserItem>(item)?.into_stored()
+    Ok(from_item::<UserItem>(item)?.into_stored())
 }
 
 /// The change of the active-admin count by `delta`. Removing an admin needs another one left:
@@ -144,13 +146,15 @@ impl Store {
             .transpose()
     }
 
-    /// Creates an account and claims its address, in one transaction: the guard item's
-    /// condition makes the address unique whatever runs concurrently. An admin account also
+    /// Creates an account and claims its address and the address's skeleton, in one
+    /// transaction: the guard items' conditions make the address, and every address that looks
+    /// like it, one account's whatever runs concurrently. An admin account also
     /// counts itself in the admin count. `verification` is the email token to store with it,
     /// and when it expires.
     ///
     /// # Errors
-    /// [`CreateAccountError::EmailTaken`] when the address has an account.
+    /// [`CreateAccountError::EmailTaken`] when the address has an account;
+    /// [`CreateAccountError::LookalikeTaken`] when an address that looks like it has one.
     pub async fn create_account(
         &self,
         account: &Account,
@@ -159,6 +163,7 @@ impl Store {
     ) -> Result<(), CreateAccountError> {
         let mut writes = vec![
             Write::create(addresses::guard_item(&account.email, account.id)?),
+            Write::create(addresses::skeleton_guard_item(&account.email, account.id)?),
             Write::create(to_item(&UserItem::new(account, hash))?),
         ];
         if let Some((token, expires_at)) = verification {
@@ -177,6 +182,13 @@ impl Store {
         }
         match self.table.transact(writes).await {
             Err(err) if err.failed_condition_at(0) => Err(CreateAccountError::EmailTaken),
+            Err(err) if err.failed_condition_at(1) => {
+                let (_, owner) = self
+                    .skeleton_owner(&account.email)
+                    .await?
+                    .ok_or_else(addresses::freed)?;
+                Err(CreateAccountError::LookalikeTaken { owner })
+            }
             other => Ok(other?),
         }
     }

@@ -16,6 +16,17 @@ use crate::keys;
 use crate::secret::TokenHash;
 use crate::throttle::{LoginFailures, ResetRequests};
 
+/// What claiming an address's skeleton for its account found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SkeletonClaim {
+    /// The skeleton was nobody's; now it is the account's.
+    Claimed,
+    /// It was the account's already.
+    Held,
+    /// Another account's address looks like this one and holds the skeleton.
+    Lookalike { owner: Email },
+}
+
 /// Everything kept under an address: its owner and its counters (expired ones left out).
 #[derive(Debug, Clone, Default)]
 pub struct AddressRecords {
@@ -30,6 +41,17 @@ struct EmailGuardItem {
     sk: String,
     entity: String,
     user_id: UserId,
+}
+
+/// The owner of every address with one skeleton, and the owner's own address (to be told of
+/// a lookalike's registration).
+#[derive(Serialize, Deserialize)]
+struct SkeletonGuardItem {
+    pk: String,
+    sk: String,
+    entity: String,
+    user_id: UserId,
+    email: String,
 }
 
 #[derive(Deserialize)]
@@ -54,6 +76,23 @@ pub(super) fn guard_item(email: &Email, user: UserId) -> Result<Item, DbError> {
         entity: "email".into(),
         user_id: user,
     })
+}
+
+/// The guard item that makes `user` the owner of every address that looks like `email`.
+pub(super) fn skeleton_guard_item(email: &Email, user: UserId) -> Result<Item, DbError> {
+    let key = keys::skeleton_guard(email);
+    to_item(&SkeletonGuardItem {
+        pk: key.pk,
+        sk: key.sk,
+        entity: "email_skeleton".into(),
+        user_id: user,
+        email: email.as_str().into(),
+    })
+}
+
+/// A guard that a failed condition saw is gone: guards are never deleted, so this is a bug.
+pub(super) fn freed() -> DbError {
+    DbError::Other(anyhow::anyhow!("a skeleton guard was taken, then freed"))
 }
 
 /// The condition of a counter's write: it still counts `seen`, or, when none was seen, it is
@@ -102,6 +141,44 @@ impl Store {
             }
         }
         Ok(records)
+    }
+
+    /// The account whose address looks like `email` (holds its skeleton), and that address.
+    ///
+    /// # Errors
+    /// When DynamoDB fails or the item is malformed.
+    pub async fn skeleton_owner(&self, email: &Email) -> Result<Option<(UserId, Email)>, DbError> {
+        let item = self
+            .table
+            .get(&keys::skeleton_guard(email), true, &[])
+            .await?;
+        Ok(item
+            .map(from_item::<SkeletonGuardItem>)
+            .transpose()?
+            .map(|guard| (guard.user_id, Email::from_stored(guard.email))))
+    }
+
+    /// Makes `user` the owner of the addresses that look like its address `email`, unless
+    /// an account already is: for accounts made before skeleton guards were kept.
+    ///
+    /// # Errors
+    /// When DynamoDB fails or an item is malformed.
+    pub async fn claim_skeleton(
+        &self,
+        email: &Email,
+        user: UserId,
+    ) -> Result<SkeletonClaim, DbError> {
+        let claim = Write::create(skeleton_guard_item(email, user)?);
+        match self.table.write(claim).await {
+            Ok(()) => return Ok(SkeletonClaim::Claimed),
+            Err(DbError::ConditionFailed) => {}
+            Err(err) => return Err(err),
+        }
+        match self.skeleton_owner(email).await? {
+            Some((owner, _)) if owner == user => Ok(SkeletonClaim::Held),
+            Some((_, owner)) => Ok(SkeletonClaim::Lookalike { owner }),
+            None => Err(freed()),
+        }
     }
 
     /// Records a login attempt of `email` as `next`, if the record is still `seen` (nobody

@@ -161,8 +161,7 @@ impl Store {
         }
         Ok(Some(EmailTokenRecord {
             user: item.user_id,
-            email: Email::parse(&item.email)
-                .map_err(|_| DbError::Other(anyhow::anyhow!("a token's stored email")))?,
+            email: Email::from_stored(item.email),
             session_epoch: item.session_epoch,
             expires_at,
         }))

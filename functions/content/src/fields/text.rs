@@ -6,17 +6,18 @@ use serde::{Deserialize, Serialize};
 
 use super::Invalid;
 
-/// One line of text of `MIN` to `MAX` characters, trimmed, without control characters: titles,
-/// summaries, meta descriptions, notes.
+/// One line of text of `MIN` to `MAX` characters, trimmed and NFC, with nothing hidden (no
+/// control, format or invisible character: [`shared::text`]): titles, summaries, meta
+/// descriptions, notes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Line<const MIN: usize, const MAX: usize>(String);
 
 impl<const MIN: usize, const MAX: usize> Line<MIN, MAX> {
     /// # Errors
-    /// When the trimmed text is too short or too long, or holds a control character.
+    /// When the trimmed text is too short or too long, or holds a hidden character.
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
-        let text = raw.trim();
+        let text = shared::text::one_line(raw).map_err(Invalid::new)?;
         let length = text.chars().count();
         if !(MIN..=MAX).contains(&length) {
             return Err(Invalid::new(if MIN == 0 {
@@ -25,10 +26,7 @@ impl<const MIN: usize, const MAX: usize> Line<MIN, MAX> {
                 format!("must be {MIN} to {MAX} characters")
             }));
         }
-        if text.chars().any(char::is_control) {
-            return Err(Invalid::new("must be one line without control characters"));
-        }
-        Ok(Self(text.to_owned()))
+        Ok(Self(text))
     }
 
     pub fn as_str(&self) -> &str {
@@ -209,6 +207,19 @@ mod tests {
         assert!(MetaDescription::parse(&"é".repeat(160)).is_ok());
         assert!(MetaDescription::parse(&"é".repeat(161)).is_err());
         assert!(Title::parse("two\nlines").is_err());
+    }
+
+    #[test]
+    fn a_line_hides_nothing() {
+        for raw in [
+            "SQL \u{202e}lortnoc",
+            "SQL\u{200b}basics",
+            "\u{2067}SQL\u{2069}",
+        ] {
+            assert!(Title::parse(raw).is_err(), "{raw:?} was accepted");
+        }
+        let title = "Grundlagen: \u{c4}pfel, \u{65e5}\u{672c}\u{8a9e}";
+        assert_eq!(Title::parse(title).unwrap().as_str(), title);
     }
 
     #[test]

@@ -6,6 +6,7 @@ mod forged_tokens;
 mod journey;
 mod jwks;
 mod lockout;
+mod lookalikes;
 mod passwords;
 mod registration;
 mod round_trips;

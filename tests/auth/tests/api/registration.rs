@@ -5,22 +5,8 @@ use std::collections::BTreeSet;
 
 use auth_tests::{PASSWORD, TestApp};
 use serde_json::json;
-use shared::identity::{Role, UserId};
-use testkit::tokens::access_token;
+use shared::identity::Role;
 use tokio::task::JoinSet;
-
-/// Every account the admin listing shows.
-async fn all_accounts(app: &TestApp) -> Vec<serde_json::Value> {
-    let admin = access_token(UserId::new(), Role::Admin);
-    let page = app
-        .router
-        .get("/auth/users?limit=100")
-        .bearer(&admin)
-        .send()
-        .await;
-    page.assert_status(200);
-    page.json()["items"].as_array().cloned().unwrap_or_default()
-}
 
 fn passwords_by_index(i: usize) -> String {
     format!("{PASSWORD} number {i}")
@@ -51,7 +37,7 @@ async fn twenty_concurrent_registrations_of_one_address_make_exactly_one_account
         );
     }
 
-    let accounts = all_accounts(&app).await;
+    let accounts = app.accounts().await;
     let twins: Vec<_> = accounts
         .iter()
         .filter(|a| a["email"] == "twins@example.org")

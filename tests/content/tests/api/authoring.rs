@@ -309,3 +309,46 @@ async fn invalid_input_is_refused_with_the_field_named() {
     response.assert_problem(422, "validation-failed");
     assert_eq!(response.json()["errors"][0]["field"], "seo.image");
 }
+
+#[tokio::test]
+async fn a_title_with_a_bidi_override_or_an_invisible_character_is_refused() {
+    let app = TestApp::spawn().await;
+    let owner = Caller::instructor();
+    for title in [
+        "SQL \u{202e}lortnoc",
+        "SQL\u{200b}basics",
+        "\u{2067}SQL\u{2069}",
+    ] {
+        let mut body = course_body(&unique_slug("invisible"));
+        body["title"] = json!(title);
+        let response = app.post(&owner, "/courses", &body).await;
+        response.assert_problem(422, "validation-failed");
+        assert_eq!(
+            response.json()["errors"][0]["field"],
+            "title",
+            "{title:?}: {}",
+            response.text()
+        );
+    }
+    let course = app
+        .create_course(&owner, course_body(&unique_slug("visible")))
+        .await;
+    let slug = course["slug"].as_str().expect("a slug");
+    let module = app
+        .post(
+            &owner,
+            &format!("/courses/{slug}/modules"),
+            &json!({"title": "Basics\u{200b}"}),
+        )
+        .await;
+    module.assert_problem(422, "validation-failed");
+    assert_eq!(module.json()["errors"][0]["field"], "title");
+    let accepted = app
+        .post(
+            &owner,
+            &format!("/courses/{slug}/modules"),
+            &json!({"title": "Grundlagen: \u{c4}pfel, \u{65e5}\u{672c}\u{8a9e}, \u{627}\u{644}\u{639}\u{631}\u{628}\u{64a}\u{629}"}),
+        )
+        .await;
+    accepted.assert_status(201);
+}
