@@ -51,6 +51,13 @@ pub enum ApiError {
     /// 403: authenticated, but not allowed.
     #[error("forbidden")]
     Forbidden,
+    /// 403: the account's address is not verified yet; enrolling, completing lessons and
+    /// authoring wait for it.
+    #[error("email address not verified")]
+    EmailUnverified,
+    /// 403: an admin's own role or status is changed by another admin, never by themselves.
+    #[error("own account")]
+    OwnAccount,
     /// 404: no such thing, or one the caller may not see.
     #[error("not found")]
     NotFound,
@@ -98,7 +105,7 @@ impl ApiError {
         match self {
             Self::Malformed(_) => StatusCode::BAD_REQUEST,
             Self::Unauthenticated | Self::InvalidCredentials => StatusCode::UNAUTHORIZED,
-            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::Forbidden | Self::EmailUnverified | Self::OwnAccount => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict(_) => StatusCode::CONFLICT,
@@ -119,6 +126,8 @@ impl ApiError {
             Self::Unauthenticated => "unauthenticated",
             Self::InvalidCredentials => "invalid-credentials",
             Self::Forbidden => "forbidden",
+            Self::EmailUnverified => "email-unverified",
+            Self::OwnAccount => "own-account",
             Self::NotFound => "not-found",
             Self::MethodNotAllowed => "method-not-allowed",
             Self::Conflict(_) => "conflict",
@@ -138,6 +147,8 @@ impl ApiError {
             Self::Unauthenticated => "Authentication is required",
             Self::InvalidCredentials => "The credentials are not valid",
             Self::Forbidden => "You are not allowed to do this",
+            Self::EmailUnverified => "Verify your email address first",
+            Self::OwnAccount => "Your own account is changed by another admin",
             Self::NotFound => "Not found",
             Self::MethodNotAllowed => "Method not allowed",
             Self::Conflict(_) => "The request conflicts with the current state",
@@ -160,6 +171,16 @@ impl ApiError {
             Self::InvalidCredentials => Some(
                 "Check the email address and password, or ask for a new link: tokens expire \
                  and work once."
+                    .into(),
+            ),
+            Self::EmailUnverified => Some(
+                "Follow the link mailed to your address (POST /auth/email/verify/resend sends \
+                 a new one), then try again."
+                    .into(),
+            ),
+            Self::OwnAccount => Some(
+                "Nobody changes their own role, status or address verification; ask another \
+                 admin."
                     .into(),
             ),
             Self::PreconditionFailed => {

@@ -3,6 +3,7 @@
 //! pagination cursors, typed ids, access tokens, and the items one function reads from
 //! another's table.
 
+pub mod account;
 pub mod caching;
 pub mod catalog;
 pub mod clock;

@@ -11,12 +11,15 @@
 //! | skeleton guard: who owns the addresses that look like it | `SKELETON#{sha256}` | `SKELETON` | |
 //! | consecutive failed logins for an address | `EMAIL#{email}` | `LOGIN_FAILURES` | |
 //! | password-reset requests for an address | `EMAIL#{email}` | `RESET_REQUESTS` | |
+//! | verification-mail requests for an address | `EMAIL#{email}` | `VERIFY_REQUESTS` | |
 //! | the number of active admins | `ADMINS` | `COUNT` | |
 //!
 //! The skeleton guard is keyed by the SHA-256 (base64url) of the address's UTS-39 skeleton
 //! ([`Email::skeleton`]), which can be longer than a key may be.
 //! An address's guard and counters share a partition, so one `Query` reads all of them.
 //! Accounts are listed through `gsi1`, by role and then by creation (user ids are UUIDv7).
+//! The account and session keys are a contract with the other functions, which read both to
+//! authorize privileged requests: they live in [`shared::account`].
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -27,17 +30,17 @@ use shared::identity::{Role, UserId};
 use crate::email::Email;
 use crate::secret::TokenHash;
 
-pub const USER: &str = "USER";
 pub const EMAIL: &str = "EMAIL";
 pub const LOGIN_FAILURES: &str = "LOGIN_FAILURES";
 pub const RESET_REQUESTS: &str = "RESET_REQUESTS";
 pub const SKELETON: &str = "SKELETON";
+pub const VERIFY_REQUESTS: &str = "VERIFY_REQUESTS";
 
 /// The `gsi1pk` of every account: the listing of users.
 pub const USERS: &str = "USERS";
 
 pub fn user(id: UserId) -> Key {
-    Key::new(format!("USER#{id}"), USER)
+    shared::account::account_key(id)
 }
 
 /// The account's `gsi1sk`: listed by role, then by creation.
@@ -51,7 +54,7 @@ pub fn role_listing(role: Role) -> String {
 }
 
 pub fn session(user: UserId, session: &str) -> Key {
-    Key::new(format!("USER#{user}"), format!("SESSION#{session}"))
+    shared::account::session_key(user, session)
 }
 
 pub fn refresh_token(hash: &TokenHash) -> Key {
@@ -89,6 +92,10 @@ pub fn login_failures(email: &Email) -> Key {
 
 pub fn reset_requests(email: &Email) -> Key {
     Key::new(email_partition(email), RESET_REQUESTS)
+}
+
+pub fn verify_requests(email: &Email) -> Key {
+    Key::new(email_partition(email), VERIFY_REQUESTS)
 }
 
 pub fn admin_count() -> Key {

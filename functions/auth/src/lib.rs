@@ -24,7 +24,9 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::FromRef;
+use shared::account::AccountStates;
 use shared::clock::Clock;
+use shared::dynamo::Table;
 use shared::token::{AccessTokenIssuer, AccessTokenVerifier, VerifyingKeys};
 
 pub use config::Config;
@@ -39,6 +41,8 @@ use crate::store::Store;
 pub struct AppState {
     pub service: Arc<Service>,
     pub verifier: Arc<AccessTokenVerifier>,
+    /// The accounts' current state, for the admin routes (auth reads its own table).
+    pub accounts: Arc<AccountStates>,
     pub keys: Arc<PublishedKeys>,
     /// Where every request's "now" comes from.
     pub clock: Clock,
@@ -47,6 +51,12 @@ pub struct AppState {
 impl FromRef<AppState> for Arc<AccessTokenVerifier> {
     fn from_ref(state: &AppState) -> Self {
         state.verifier.clone()
+    }
+}
+
+impl FromRef<AppState> for Arc<AccountStates> {
+    fn from_ref(state: &AppState) -> Self {
+        state.accounts.clone()
     }
 }
 
@@ -70,7 +80,9 @@ impl AppState {
             config::MailerConfig::Log => Arc::new(LogMailer),
             config::MailerConfig::Ses { from } => Arc::new(SesMailer::new(sdk, from)),
         };
-        let store = Store::new(shared::dynamo::client(sdk, &config.dynamo), config.table);
+        let db = shared::dynamo::client(sdk, &config.dynamo);
+        let accounts = AccountStates::new(Table::new(db.clone(), config.table.clone()));
+        let store = Store::new(db, config.table);
         let issuer =
             AccessTokenIssuer::new(signing_key, config.tokens, config.lifetimes.access_token);
         let service = Service::new(
@@ -83,6 +95,7 @@ impl AppState {
         Ok(Self {
             service: Arc::new(service),
             verifier: Arc::new(verifier),
+            accounts: Arc::new(accounts),
             keys: Arc::new(keys),
             clock: Clock::system(),
         })

@@ -12,7 +12,7 @@ use shared::caching::{Cacheable, respond};
 use shared::extract::{Path, Query};
 use shared::identity::{Role, UserId};
 use shared::page::{Page, PageParams};
-use shared::token::{AuthSession, AuthUser, BearerToken};
+use shared::token::{AuthSession, AuthUser, BearerToken, CurrentUser};
 use shared::{ApiError, FieldError, Json};
 
 use crate::AppState;
@@ -40,6 +40,7 @@ pub fn router() -> Router<AppState> {
         .route("/auth/password/forgot", post(forgot_password))
         .route("/auth/password/reset", post(reset_password))
         .route("/auth/email/verify", post(verify_email))
+        .route("/auth/email/verify/resend", post(resend_verification))
         .route("/auth/users", get(list_users))
         .route("/auth/users/{user}", patch(change_user))
         .route("/.well-known/jwks.json", get(jwks))
@@ -265,6 +266,23 @@ async fn verify_email(
 }
 
 #[derive(Deserialize)]
+struct ResendVerificationBody {
+    email: String,
+}
+
+async fn resend_verification(
+    State(state): State<AppState>,
+    Json(body): Json<ResendVerificationBody>,
+) -> Result<StatusCode, ApiError> {
+    let mut fields = Fields::default();
+    let email = fields.check("email", Email::parse(&body.email));
+    let email = fields.finish(email)?;
+    let now = state.clock.now();
+    state.service.resend_verification(email, now).await?;
+    Ok(StatusCode::ACCEPTED)
+}
+
+#[derive(Deserialize)]
 struct ListUsersQuery {
     role: Option<Role>,
     limit: Option<u32>,
@@ -273,7 +291,7 @@ struct ListUsersQuery {
 
 async fn list_users(
     State(state): State<AppState>,
-    caller: AuthUser,
+    CurrentUser(caller): CurrentUser,
     Query(query): Query<ListUsersQuery>,
 ) -> Result<Json<Page<Account>>, ApiError> {
     caller.require(Role::Admin)?;
@@ -294,25 +312,41 @@ async fn list_users(
 struct ChangeUserBody {
     role: Option<Role>,
     disabled: Option<bool>,
+    /// Only `true`: the admin vouches for the address (where nobody reads its mail).
+    email_verified: Option<bool>,
 }
 
 async fn change_user(
     State(state): State<AppState>,
-    caller: AuthUser,
+    CurrentUser(caller): CurrentUser,
     Path(user): Path<UserId>,
     Json(body): Json<ChangeUserBody>,
 ) -> Result<Json<Account>, ApiError> {
     caller.require(Role::Admin)?;
-    if body.role.is_none() && body.disabled.is_none() {
-        return Err(ApiError::invalid("body", "give `role`, `disabled` or both"));
+    if body.email_verified == Some(false) {
+        return Err(ApiError::invalid(
+            "email_verified",
+            "an address can be marked verified, never unverified",
+        ));
+    }
+    if body.role.is_none() && body.disabled.is_none() && body.email_verified.is_none() {
+        return Err(ApiError::invalid(
+            "body",
+            "give `role`, `disabled`, `email_verified` or several",
+        ));
     }
     let change = AccountChange {
         role: body.role,
         disabled: body.disabled,
-        verify_email: false,
+        verify_email: body.email_verified == Some(true),
     };
     let now = state.clock.now();
-    Ok(Json(state.service.change_account(user, change, now).await?))
+    Ok(Json(
+        state
+            .service
+            .change_account(caller.id, user, change, now)
+            .await?,
+    ))
 }
 
 async fn jwks(State(state): State<AppState>, headers: HeaderMap) -> Response {

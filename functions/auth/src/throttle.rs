@@ -1,5 +1,5 @@
 //! Limits against guessing and abuse: the login back-off per address, and the limit on
-//! password-reset requests per address. The counters are table items with a TTL; the code
+//! requests for mail (password-reset and verification links) per address. The counters are table items with a TTL; the code
 //! checks their expiry itself, because DynamoDB deletes expired items lazily (within days).
 
 use std::time::Duration;
@@ -16,9 +16,10 @@ pub struct LoginFailures {
     pub expires_at: Timestamp,
 }
 
-/// Password-reset requests of an address in the current window.
+/// Requests for one kind of mail (a password-reset or a verification link) to an address in
+/// the current window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ResetRequests {
+pub struct MailRequests {
     pub count: u32,
     /// When the window ends (the item's TTL).
     pub expires_at: Timestamp,
@@ -75,14 +76,14 @@ impl LoginBackoff {
     }
 }
 
-/// At most `max` password-reset requests per address per `window`.
+/// At most `max` requests for one kind of mail per address per `window`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ResetRequestLimit {
+pub struct MailRequestLimit {
     pub max: u32,
     pub window: Duration,
 }
 
-impl Default for ResetRequestLimit {
+impl Default for MailRequestLimit {
     /// 3 an hour: enough for a mail that got lost, too few to flood an inbox.
     fn default() -> Self {
         Self {
@@ -92,7 +93,7 @@ impl Default for ResetRequestLimit {
     }
 }
 
-impl ResetRequestLimit {
+impl MailRequestLimit {
     /// The record after one more request at `now`, or how long to wait when the limit is
     /// reached.
     ///
@@ -100,18 +101,18 @@ impl ResetRequestLimit {
     /// The wait, when the window's requests are used up.
     pub fn after_request(
         &self,
-        seen: Option<&ResetRequests>,
+        seen: Option<&MailRequests>,
         now: Timestamp,
-    ) -> Result<ResetRequests, Duration> {
+    ) -> Result<MailRequests, Duration> {
         match seen {
             Some(seen) if seen.count >= self.max => {
                 Err(seen.expires_at.since(now).max(Duration::from_secs(1)))
             }
-            Some(seen) => Ok(ResetRequests {
+            Some(seen) => Ok(MailRequests {
                 count: seen.count + 1,
                 expires_at: seen.expires_at,
             }),
-            None => Ok(ResetRequests {
+            None => Ok(MailRequests {
                 count: 1,
                 expires_at: now.plus(self.window),
             }),
@@ -173,7 +174,7 @@ mod tests {
 
     #[test]
     fn the_fourth_reset_request_in_an_hour_waits_for_the_window_to_end() {
-        let limit = ResetRequestLimit::default();
+        let limit = MailRequestLimit::default();
         let now: Timestamp = "2026-12-03T14:00:00Z".parse().unwrap();
         let mut seen = None;
         for _ in 0..3 {

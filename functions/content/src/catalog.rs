@@ -10,7 +10,7 @@ use shared::catalog::PublicationStatus;
 use shared::clock::Timestamp;
 use shared::extract::{Path, Query};
 use shared::page::PageParams;
-use shared::token::{AuthUser, MaybeAuthUser};
+use shared::token::{AuthUser, MaybeAuthUser, VerifiedUser};
 
 use crate::AppState;
 use crate::document::Document;
@@ -112,7 +112,7 @@ pub async fn show<D: Presented>(
 /// 404/403/412 as any edit.
 pub async fn move_to<D: Presented, const PUBLISH: bool>(
     State(state): State<AppState>,
-    caller: AuthUser,
+    VerifiedUser(caller): VerifiedUser,
     Path(reference): Path<String>,
     precondition: Precondition,
 ) -> Result<Response, ApiError> {

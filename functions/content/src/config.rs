@@ -11,6 +11,9 @@ pub struct Config {
     pub table: TableName,
     /// `PROGRESS_TABLE_NAME`: the progress table, read-only: enrollments gate non-preview lessons.
     pub progress_table: TableName,
+    /// `AUTH_TABLE_NAME`: the auth table, read-only: authoring is checked against the author's
+    /// account as it is now (`shared::account`).
+    pub auth_table: TableName,
     pub dynamo: DynamoSettings,
     /// From `JWKS`, `JWT_ISSUER` and `JWT_AUDIENCE`.
     pub tokens: AccessTokenVerifier,
@@ -26,6 +29,7 @@ impl Config {
         Ok(Self {
             table: TableName::from_env(env, "TABLE_NAME")?,
             progress_table: TableName::from_env(env, "PROGRESS_TABLE_NAME")?,
+            auth_table: TableName::from_env(env, "AUTH_TABLE_NAME")?,
             dynamo: DynamoSettings::from_env(env)?,
             tokens: AccessTokenVerifier::from_env(env)?,
             public_base_url: BaseUrl::from_env(env, "PUBLIC_BASE_URL")?,

@@ -24,6 +24,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::FromRef;
 use axum::routing::get;
+use shared::account::AccountStates;
 use shared::clock::Clock;
 use shared::dynamo::Table;
 use shared::token::AccessTokenVerifier;
@@ -37,6 +38,8 @@ use store::Store;
 pub struct AppState {
     pub service: Arc<Service>,
     pub tokens: Arc<AccessTokenVerifier>,
+    /// The accounts' current state, for authoring.
+    pub accounts: Arc<AccountStates>,
 }
 
 impl AppState {
@@ -53,11 +56,12 @@ impl AppState {
         let db = shared::dynamo::client(sdk, &config.dynamo);
         let store = Store::new(
             Table::new(db.clone(), config.table),
-            Table::new(db, config.progress_table),
+            Table::new(db.clone(), config.progress_table),
         );
         Self {
             service: Arc::new(Service::new(store, config.public_base_url, clock)),
             tokens: Arc::new(config.tokens),
+            accounts: Arc::new(AccountStates::new(Table::new(db, config.auth_table))),
         }
     }
 }
@@ -65,6 +69,12 @@ impl AppState {
 impl FromRef<AppState> for Arc<AccessTokenVerifier> {
     fn from_ref(state: &AppState) -> Self {
         state.tokens.clone()
+    }
+}
+
+impl FromRef<AppState> for Arc<AccountStates> {
+    fn from_ref(state: &AppState) -> Self {
+        state.accounts.clone()
     }
 }
 

@@ -2,7 +2,10 @@
 //! call the service, shape the answer.
 //!
 //! Learner routes live under `/me` and never take a user id: the learner is the caller named
-//! by the access token, so nobody can reach another learner's records through them.
+//! by the access token, so nobody can reach another learner's records through them. Enrolling
+//! and completing lessons need the caller's account as it is now, with a verified address
+//! ([`VerifiedUser`]); the admins' and instructors' routes need it as it is now
+//! ([`CurrentUser`]).
 
 use axum::Router;
 use axum::extract::State;
@@ -15,7 +18,7 @@ use shared::catalog::{CourseId, LessonId};
 use shared::extract::{Path, Query};
 use shared::identity::Role;
 use shared::page::{Page, PageParams};
-use shared::token::AuthUser;
+use shared::token::{AuthUser, CurrentUser, VerifiedUser};
 use shared::{ApiError, Json};
 
 use crate::AppState;
@@ -65,7 +68,7 @@ struct EnrollRequest {
 
 async fn enroll(
     State(state): State<AppState>,
-    learner: AuthUser,
+    VerifiedUser(learner): VerifiedUser,
     Json(request): Json<EnrollRequest>,
 ) -> Result<(StatusCode, Json<EnrollmentView>), ApiError> {
     let now = state.clock.now();
@@ -112,7 +115,7 @@ async fn progress(
 /// `PUT` (`DONE`) and `DELETE` `/me/courses/{course}/lessons/{lesson}/completion`.
 async fn completion<const DONE: bool>(
     State(state): State<AppState>,
-    learner: AuthUser,
+    VerifiedUser(learner): VerifiedUser,
     Path((course, lesson)): Path<(CourseId, LessonId)>,
 ) -> Result<Json<ProgressView>, ApiError> {
     let (service, now) = (&state.service, state.clock.now());
@@ -188,7 +191,7 @@ async fn verify_certificate(
 
 async fn revoke_certificate(
     State(state): State<AppState>,
-    admin: AuthUser,
+    CurrentUser(admin): CurrentUser,
     Path(id): Path<CertificateId>,
 ) -> Result<Json<CertificateView>, ApiError> {
     admin.require(Role::Admin)?;
@@ -199,7 +202,7 @@ async fn revoke_certificate(
 
 async fn course_stats(
     State(state): State<AppState>,
-    caller: AuthUser,
+    CurrentUser(caller): CurrentUser,
     Path(course): Path<CourseId>,
 ) -> Result<Json<StatsView>, ApiError> {
     let stats = state.service.stats(&caller, course).await?;
@@ -208,7 +211,7 @@ async fn course_stats(
 
 async fn course_learners(
     State(state): State<AppState>,
-    caller: AuthUser,
+    CurrentUser(caller): CurrentUser,
     Path(course): Path<CourseId>,
     Query(page): Query<PageParams>,
 ) -> Result<Json<Page<LearnerView>>, ApiError> {

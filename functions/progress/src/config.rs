@@ -11,6 +11,9 @@ pub struct Config {
     pub table: TableName,
     /// `CONTENT_TABLE_NAME`: the content table, read-only: course outlines.
     pub content_table: TableName,
+    /// `AUTH_TABLE_NAME`: the auth table, read-only: enrolling, completing and the staff's
+    /// routes are checked against the caller's account as it is now (`shared::account`).
+    pub auth_table: TableName,
     pub dynamo: DynamoSettings,
     /// From `JWKS`, `JWT_ISSUER` and `JWT_AUDIENCE`.
     pub tokens: AccessTokenVerifier,
@@ -28,6 +31,7 @@ impl Config {
         Ok(Self {
             table: TableName::from_env(env, "TABLE_NAME")?,
             content_table: TableName::from_env(env, "CONTENT_TABLE_NAME")?,
+            auth_table: TableName::from_env(env, "AUTH_TABLE_NAME")?,
             dynamo: DynamoSettings::from_env(env)?,
             tokens: AccessTokenVerifier::from_env(env)?,
             public_base_url: BaseUrl::from_env(env, "PUBLIC_BASE_URL")?,

@@ -20,6 +20,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::FromRef;
+use shared::account::AccountStates;
 use shared::clock::Clock;
 use shared::dynamo::Table;
 use shared::token::AccessTokenVerifier;
@@ -36,6 +37,8 @@ use crate::store::ProgressStore;
 pub struct AppState {
     pub service: Arc<ProgressService>,
     pub tokens: Arc<AccessTokenVerifier>,
+    /// The accounts' current state, for enrolling, completing and the staff's routes.
+    pub accounts: Arc<AccountStates>,
     /// Where every "now" of a request comes from.
     pub clock: Clock,
     /// How long a request may take, retries included: [`shared::deadline::REQUEST_BUDGET`].
@@ -54,12 +57,13 @@ impl AppState {
             CertificateIssuer::load(&config.certificate_key, config.public_base_url, sdk).await?;
         let service = ProgressService::new(
             ProgressStore::new(Table::new(db.clone(), config.table)),
-            Courses::new(Table::new(db, config.content_table)),
+            Courses::new(Table::new(db.clone(), config.content_table)),
             issuer,
         );
         Ok(Self {
             service: Arc::new(service),
             tokens: Arc::new(config.tokens),
+            accounts: Arc::new(AccountStates::new(Table::new(db, config.auth_table))),
             clock: Clock::system(),
             request_budget: shared::deadline::REQUEST_BUDGET,
         })
@@ -69,6 +73,12 @@ impl AppState {
 impl FromRef<AppState> for Arc<AccessTokenVerifier> {
     fn from_ref(state: &AppState) -> Self {
         state.tokens.clone()
+    }
+}
+
+impl FromRef<AppState> for Arc<AccountStates> {
+    fn from_ref(state: &AppState) -> Self {
+        state.accounts.clone()
     }
 }
 

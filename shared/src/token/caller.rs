@@ -7,6 +7,8 @@ use axum::http::header;
 use axum::http::request::Parts;
 
 use super::AccessTokenVerifier;
+use crate::account::AccountStates;
+use crate::clock::Timestamp;
 use crate::error::ApiError;
 use crate::identity::{Role, UserId};
 
@@ -37,30 +39,47 @@ impl AuthUser {
     }
 }
 
-fn bearer_token(parts: &Parts) -> Option<Result<&str, ()>> {
-    let value = parts.headers.get(header::AUTHORIZATION)?;
-    let token = value
-        .to_str()
-        .ok()
-        .and_then(|v| v.split_once(' '))
+/// The one `Authorization` header's value, if there is one. Several headers, or one whose value
+/// holds a comma (API Gateway delivers repeated headers joined by commas; no bearer token has
+/// one), are refused whole: reading one of them would make the gateway and a local router
+/// disagree on who calls.
+fn authorization(parts: &Parts) -> Result<Option<&str>, ApiError> {
+    let mut values = parts.headers.get_all(header::AUTHORIZATION).iter();
+    let Some(value) = values.next() else {
+        return Ok(None);
+    };
+    let several =
+        || ApiError::Malformed("send one Authorization header with one bearer token".into());
+    if values.next().is_some() {
+        return Err(several());
+    }
+    let value = value.to_str().map_err(|_| ApiError::Unauthenticated)?;
+    if value.contains(',') {
+        return Err(several());
+    }
+    Ok(Some(value))
+}
+
+fn bearer_token(value: &str) -> Option<&str> {
+    value
+        .split_once(' ')
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
         .map(|(_, token)| token.trim())
-        .filter(|token| !token.is_empty());
-    Some(token.ok_or(()))
+        .filter(|token| !token.is_empty())
 }
 
 fn authenticate(
     parts: &Parts,
     verifier: &AccessTokenVerifier,
-) -> Result<Option<(AuthUser, Option<String>)>, ApiError> {
-    match bearer_token(parts) {
-        None => Ok(None),
-        Some(Err(())) => Err(ApiError::Unauthenticated),
-        Some(Ok(token)) => verifier.verify_session(token).map(Some).map_err(|reason| {
-            tracing::info!(%reason, "access token refused");
-            ApiError::Unauthenticated
-        }),
-    }
+) -> Result<Option<AuthSession>, ApiError> {
+    let Some(value) = authorization(parts)? else {
+        return Ok(None);
+    };
+    let token = bearer_token(value).ok_or(ApiError::Unauthenticated)?;
+    verifier.verify_session(token).map(Some).map_err(|reason| {
+        tracing::info!(%reason, "access token refused");
+        ApiError::Unauthenticated
+    })
 }
 
 impl<S> FromRequestParts<S> for AuthUser
@@ -84,6 +103,8 @@ pub struct AuthSession {
     pub user: AuthUser,
     /// The `sid` claim: the id of the refresh-token family the access token came from.
     pub session: Option<String>,
+    /// The `session_epoch` claim: the account's session epoch when the token was issued.
+    pub epoch: Option<u64>,
 }
 
 impl<S> FromRequestParts<S> for AuthSession
@@ -95,8 +116,71 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let verifier = Arc::<AccessTokenVerifier>::from_ref(state);
-        let (user, session) = authenticate(parts, &verifier)?.ok_or(ApiError::Unauthenticated)?;
-        Ok(Self { user, session })
+        authenticate(parts, &verifier)?.ok_or(ApiError::Unauthenticated)
+    }
+}
+
+/// The caller of a privileged route, as their account is now: the token is checked against
+/// the account's current state (one DynamoDB request, see [`crate::account`]), and `role` is
+/// the account's current role. For whatever a demotion, a disable or a logout must stop at
+/// once: admin routes, authoring, staff reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CurrentUser(pub AuthUser);
+
+/// As [`CurrentUser`], and the account's address is verified: for enrolling, completing
+/// lessons and authoring. 403 `email-unverified` otherwise.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifiedUser(pub AuthUser);
+
+/// The caller, checked against their account's current state; and whether its address is
+/// verified.
+async fn current<S>(parts: &mut Parts, state: &S) -> Result<(AuthUser, bool), ApiError>
+where
+    S: Send + Sync,
+    Arc<AccessTokenVerifier>: FromRef<S>,
+    Arc<AccountStates>: FromRef<S>,
+{
+    let caller = AuthSession::from_request_parts(parts, state).await?;
+    let now = Timestamp::from(time::OffsetDateTime::now_utc());
+    let account = Arc::<AccountStates>::from_ref(state)
+        .check(&caller, now)
+        .await?;
+    let user = AuthUser {
+        role: account.role,
+        ..caller.user
+    };
+    Ok((user, account.email_verified))
+}
+
+impl<S> FromRequestParts<S> for CurrentUser
+where
+    S: Send + Sync,
+    Arc<AccessTokenVerifier>: FromRef<S>,
+    Arc<AccountStates>: FromRef<S>,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        current(parts, state).await.map(|(user, _)| Self(user))
+    }
+}
+
+impl<S> FromRequestParts<S> for VerifiedUser
+where
+    S: Send + Sync,
+    Arc<AccessTokenVerifier>: FromRef<S>,
+    Arc<AccountStates>: FromRef<S>,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match current(parts, state).await? {
+            (user, true) => Ok(Self(user)),
+            (user, false) => {
+                tracing::info!(user = %user.id, "refused: the address is not verified");
+                Err(ApiError::EmailUnverified)
+            }
+        }
     }
 }
 
@@ -114,6 +198,6 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let verifier = Arc::<AccessTokenVerifier>::from_ref(state);
-        authenticate(parts, &verifier).map(|caller| MaybeAuthUser(caller.map(|(user, _)| user)))
+        authenticate(parts, &verifier).map(|caller| MaybeAuthUser(caller.map(|c| c.user)))
     }
 }

@@ -27,7 +27,7 @@ mod keys;
 #[cfg(test)]
 mod tests;
 
-pub use caller::{AuthSession, AuthUser, MaybeAuthUser};
+pub use caller::{AuthSession, AuthUser, CurrentUser, MaybeAuthUser, VerifiedUser};
 pub use keys::{
     BearerToken, KeySource, SigningKey, TokenRejected, VerifyingKeys, jwks, read_secret,
 };
@@ -104,18 +104,20 @@ impl AccessTokenVerifier {
     /// # Errors
     /// [`TokenRejected`] when any check fails.
     pub fn verify(&self, token: &str) -> Result<AuthUser, TokenRejected> {
-        self.verify_session(token).map(|(user, _)| user)
+        self.verify_session(token).map(|caller| caller.user)
     }
 
-    /// Verifies an access token and says whom it is for and in which session (the `sid` claim
-    /// of tokens issued by [`AccessTokenIssuer::issue_in_session`]) it was issued.
+    /// Verifies an access token and says whom it is for, in which session (the `sid` claim
+    /// of tokens issued by [`AccessTokenIssuer::issue_in_session`]) and at which of the
+    /// account's session epochs it was issued.
     ///
     /// # Errors
     /// [`TokenRejected`] when any check fails.
-    pub fn verify_session(&self, token: &str) -> Result<(AuthUser, Option<String>), TokenRejected> {
+    pub fn verify_session(&self, token: &str) -> Result<AuthSession, TokenRejected> {
         let SessionBoundClaims {
             access: claims,
             sid,
+            session_epoch,
         } = self
             .keys
             .verify(token, ACCESS_TOKEN_TYPE, &self.validation)?;
@@ -137,18 +139,26 @@ impl AccessTokenVerifier {
             role: claims.role,
             name: claims.name,
         };
-        Ok((user, sid))
+        Ok(AuthSession {
+            user,
+            session: sid,
+            epoch: session_epoch,
+        })
     }
 }
 
 /// An access token's claims plus, optionally, the session they were issued in (OpenID's `sid`:
-/// `auth` uses it to keep the caller's own session when it revokes the others).
+/// `auth` uses it to keep the caller's own session when it revokes the others) and the
+/// account's session epoch at issue (see [`crate::account`]: privileged routes compare both
+/// with the account's current state).
 #[derive(Serialize, Deserialize)]
 struct SessionBoundClaims {
     #[serde(flatten)]
     access: AccessClaims,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     sid: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    session_epoch: Option<u64>,
 }
 
 /// Issues access tokens; only `auth` holds one.
@@ -189,7 +199,8 @@ impl AccessTokenIssuer {
         self.sign(user, role, name, None)
     }
 
-    /// As [`Self::issue`], for a token issued in `session` (it carries the `sid` claim).
+    /// As [`Self::issue`], for a token issued in `session` while the account's session epoch
+    /// is `epoch` (it carries the `sid` and `session_epoch` claims).
     ///
     /// # Errors
     /// When signing fails.
@@ -199,8 +210,9 @@ impl AccessTokenIssuer {
         role: Role,
         name: &str,
         session: &str,
+        epoch: u64,
     ) -> anyhow::Result<IssuedAccessToken> {
-        self.sign(user, role, name, Some(session))
+        self.sign(user, role, name, Some((session, epoch)))
     }
 
     fn sign(
@@ -208,7 +220,7 @@ impl AccessTokenIssuer {
         user: UserId,
         role: Role,
         name: &str,
-        session: Option<&str>,
+        session: Option<(&str, u64)>,
     ) -> anyhow::Result<IssuedAccessToken> {
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
         let claims = SessionBoundClaims {
@@ -224,7 +236,8 @@ impl AccessTokenIssuer {
                 jti: uuid::Uuid::now_v7().to_string(),
                 token_use: "access".into(),
             },
-            sid: session.map(str::to_owned),
+            sid: session.map(|(sid, _)| sid.to_owned()),
+            session_epoch: session.map(|(_, epoch)| epoch),
         };
         Ok(IssuedAccessToken {
             token: BearerToken::new(self.key.sign(ACCESS_TOKEN_TYPE, &claims)?),

@@ -60,22 +60,21 @@ fn an_issued_token_verifies_as_its_user_and_role() {
 }
 
 #[test]
-fn a_session_bound_token_names_its_session_and_still_verifies_as_a_plain_one() {
+fn a_session_bound_token_names_its_session_and_epoch_and_still_verifies_as_a_plain_one() {
     let issuer = issuer();
     let user = UserId::new();
     let token = issuer
-        .issue_in_session(user, Role::Learner, "Ada", "session-1")
+        .issue_in_session(user, Role::Learner, "Ada", "session-1", 7)
         .unwrap();
     let verifier = verifier(&issuer);
-    let (caller, session) = verifier.verify_session(token.token.expose()).unwrap();
-    assert_eq!(caller.id, user);
-    assert_eq!(session.as_deref(), Some("session-1"));
+    let caller = verifier.verify_session(token.token.expose()).unwrap();
+    assert_eq!(caller.user.id, user);
+    assert_eq!(caller.session.as_deref(), Some("session-1"));
+    assert_eq!(caller.epoch, Some(7));
     assert_eq!(verifier.verify(token.token.expose()).unwrap().id, user);
     let plain = issuer.issue(user, Role::Learner, "Ada").unwrap();
-    assert_eq!(
-        verifier.verify_session(plain.token.expose()).unwrap().1,
-        None
-    );
+    let plain = verifier.verify_session(plain.token.expose()).unwrap();
+    assert_eq!((plain.session, plain.epoch), (None, None));
 }
 
 #[test]

@@ -14,41 +14,17 @@ use shared::catalog::CourseId;
 use shared::enrollment::enrollment_key;
 use shared::identity::{Role, UserId};
 use testkit::proxy::DynamoProxy;
-use testkit::tokens::access_token;
 use testkit::{Tables, TestResponse, TestRouter};
 
 /// The base URL the tests configure (`PUBLIC_BASE_URL`).
 pub use testkit::env::PUBLIC_BASE_URL;
 
-/// Someone calling the API: an id and a token for a role.
+/// Someone calling the API: an account of a role, and a token of one of its sessions.
 #[derive(Debug, Clone)]
 pub struct Caller {
     pub id: UserId,
     pub role: Role,
     pub token: String,
-}
-
-impl Caller {
-    pub fn new(role: Role) -> Self {
-        let id = UserId::new();
-        Self {
-            id,
-            role,
-            token: access_token(id, role),
-        }
-    }
-
-    pub fn instructor() -> Self {
-        Self::new(Role::Instructor)
-    }
-
-    pub fn admin() -> Self {
-        Self::new(Role::Admin)
-    }
-
-    pub fn learner() -> Self {
-        Self::new(Role::Learner)
-    }
 }
 
 /// The function on fresh tables.
@@ -108,6 +84,37 @@ impl TestApp {
         let router = self.router.clone();
         tokio::spawn(async move { axum::serve(listener, router).await });
         format!("http://{address}")
+    }
+
+    /// A new account of `role` with a verified address, calling with a token of its session
+    /// (its items put into this test's auth table, see `testkit::accounts`).
+    pub async fn caller(&self, role: Role) -> Caller {
+        self.account(role, true).await
+    }
+
+    /// As [`Self::caller`], for an account whose address is not verified yet.
+    pub async fn account(&self, role: Role, verified: bool) -> Caller {
+        let name = format!("Test {role}");
+        let account =
+            testkit::accounts::put_account(&self.db, &self.tables.auth, role, &name, verified)
+                .await;
+        Caller {
+            id: account.id,
+            role,
+            token: account.token,
+        }
+    }
+
+    pub async fn instructor(&self) -> Caller {
+        self.caller(Role::Instructor).await
+    }
+
+    pub async fn admin(&self) -> Caller {
+        self.caller(Role::Admin).await
+    }
+
+    pub async fn learner(&self) -> Caller {
+        self.caller(Role::Learner).await
     }
 
     /// `GET path` without a token.

@@ -58,10 +58,12 @@ pub fn function_env(function: &str, tables: &Tables, dynamodb_endpoint: &str) ->
         "content" => vec![
             ("TABLE_NAME", tables.content.clone()),
             ("PROGRESS_TABLE_NAME", tables.progress.clone()),
+            ("AUTH_TABLE_NAME", tables.auth.clone()),
         ],
         "progress" => vec![
             ("TABLE_NAME", tables.progress.clone()),
             ("CONTENT_TABLE_NAME", tables.content.clone()),
+            ("AUTH_TABLE_NAME", tables.auth.clone()),
             ("CERTIFICATE_KEY_ID", CERTIFICATE_KID.into()),
             ("CERTIFICATE_KEY_FILE", fixture("test-certificate-key.pem")),
         ],

@@ -5,6 +5,7 @@
 //! the README's test command). Each test creates its own tables, named afresh, from the table
 //! definitions in `infra/template.yaml`, so tests run in parallel against one emulator.
 
+pub mod accounts;
 pub mod env;
 pub mod forgery;
 pub mod http;

@@ -24,47 +24,13 @@ use shared::config::Env;
 use shared::identity::{Role, UserId};
 use testkit::{Tables, TestResponse, TestRouter};
 
-/// Someone calling the API with an access token.
+/// Someone calling the API: an account of a role, and a token of one of its sessions.
 #[derive(Debug, Clone)]
 pub struct Caller {
     pub id: UserId,
     pub role: Role,
     pub name: String,
     pub token: String,
-}
-
-impl Caller {
-    /// A new account acting as `role`, called `name` in its tokens.
-    ///
-    /// # Panics
-    /// Never: signing with the test key works.
-    pub fn new(role: Role, name: &str) -> Self {
-        let id = UserId::new();
-        let token = testkit::tokens::issuer()
-            .issue(id, role, name)
-            .expect("the test key signs")
-            .token
-            .expose()
-            .to_owned();
-        Self {
-            id,
-            role,
-            name: name.to_owned(),
-            token,
-        }
-    }
-
-    pub fn learner(name: &str) -> Self {
-        Self::new(Role::Learner, name)
-    }
-
-    pub fn instructor(name: &str) -> Self {
-        Self::new(Role::Instructor, name)
-    }
-
-    pub fn admin(name: &str) -> Self {
-        Self::new(Role::Admin, name)
-    }
 }
 
 /// A course as the content table holds it (the contract's attributes).
@@ -224,6 +190,45 @@ impl TestApp {
             tables,
             db,
         }
+    }
+
+    /// A new account of `role` with a verified address, called `name` in its tokens (its items
+    /// put into this test's auth table, see `testkit::accounts`).
+    pub async fn caller(&self, role: Role, name: &str) -> Caller {
+        self.account(role, name, true).await
+    }
+
+    /// As [`Self::caller`], for an account whose address is verified only when `verified`.
+    pub async fn account(&self, role: Role, name: &str, verified: bool) -> Caller {
+        let account =
+            testkit::accounts::put_account(&self.db, &self.tables.auth, role, name, verified).await;
+        Caller {
+            id: account.id,
+            role,
+            name: name.to_owned(),
+            token: account.token,
+        }
+    }
+
+    pub async fn learner(&self, name: &str) -> Caller {
+        self.caller(Role::Learner, name).await
+    }
+
+    /// A learner per name.
+    pub async fn learners_named(&self, names: impl IntoIterator<Item = String>) -> Vec<Caller> {
+        let mut learners = Vec::new();
+        for name in names {
+            learners.push(self.learner(&name).await);
+        }
+        learners
+    }
+
+    pub async fn instructor(&self, name: &str) -> Caller {
+        self.caller(Role::Instructor, name).await
+    }
+
+    pub async fn admin(&self, name: &str) -> Caller {
+        self.caller(Role::Admin, name).await
     }
 
     /// Puts `course` into the content table, as `content` does when it saves a course.
@@ -390,7 +395,7 @@ impl TestApp {
 
     /// The course's numbers as the stats endpoint reports them (asked by an admin).
     pub async fn reported(&self, course: &Course) -> Counts {
-        let stats = self.stats(&Caller::admin("Auditor"), course.id).await;
+        let stats = self.stats(&self.admin("Auditor").await, course.id).await;
         stats.assert_status(200);
         let stats = stats.json();
         Counts {

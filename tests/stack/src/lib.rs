@@ -4,9 +4,12 @@
 use std::path::PathBuf;
 
 use axum::Router;
-use shared::config::Env;
+use serde_json::{Value, json};
+use shared::clock::Timestamp;
+use shared::config::{Env, TableName};
+use shared::identity::{Role, UserId};
 use testkit::env::function_env;
-use testkit::{Tables, TestRouter};
+use testkit::{Tables, TestResponse, TestRouter};
 
 /// The three functions.
 pub const FUNCTIONS: [&str; 3] = ["auth", "content", "progress"];
@@ -136,4 +139,89 @@ impl Stack {
             other => panic!("no function called {other}"),
         }
     }
+
+    /// An account of `role` made the operator's way (`auth-admin create-user`: its address
+    /// counts as verified), logged in through `auth`: its id and login body.
+    ///
+    /// # Panics
+    /// When it cannot be made or cannot log in.
+    pub async fn account(&self, email: &str, role: Role) -> (UserId, Value) {
+        let table = TableName::parse(&self.tables.auth).expect("a table name");
+        let store = auth::store::Store::new(testkit::dynamo_client().await, table);
+        let (account, _) = auth::service::provision(
+            &store,
+            auth::email::Email::parse(email).expect("an address"),
+            auth::user::DisplayName::parse("Stack Account").expect("a name"),
+            role,
+            auth::password::Password::new_choice(PASSWORD).expect("a valid password"),
+            Timestamp::from(time::OffsetDateTime::now_utc()),
+        )
+        .await
+        .expect("provisioning works");
+        (account.id, self.log_in(email).await)
+    }
+
+    /// Registers `email` through `auth` (its address not verified) and logs in: its id and
+    /// login body.
+    ///
+    /// # Panics
+    /// When either step fails.
+    pub async fn register(&self, email: &str, name: &str) -> (UserId, Value) {
+        let registered = self
+            .auth
+            .post("/auth/register")
+            .json(&json!({"email": email, "password": PASSWORD, "name": name}))
+            .send()
+            .await;
+        registered.assert_status(201);
+        let login = self.log_in(email).await;
+        let me = self
+            .auth
+            .get("/auth/me")
+            .bearer(&access(&login))
+            .send()
+            .await
+            .json();
+        let id = me["id"].as_str().expect("an account id").parse();
+        (id.expect("a user id"), login)
+    }
+
+    /// Logs in through `auth`: the login's body.
+    ///
+    /// # Panics
+    /// When the login fails.
+    pub async fn log_in(&self, email: &str) -> Value {
+        let response = self
+            .auth
+            .post("/auth/login")
+            .json(&json!({"email": email, "password": PASSWORD}))
+            .send()
+            .await;
+        response.assert_status(200);
+        response.json()
+    }
+
+    /// `PATCH /auth/users/{user}` with `body`, as the admin whose access token is `admin`.
+    pub async fn change_user(&self, admin: &str, user: UserId, body: &Value) -> TestResponse {
+        self.auth
+            .patch(&format!("/auth/users/{user}"))
+            .bearer(admin)
+            .json(body)
+            .send()
+            .await
+    }
+}
+
+/// The password of every account the stack's helpers make.
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// The access token of a login's body.
+///
+/// # Panics
+/// When it has none.
+pub fn access(login: &Value) -> String {
+    login["access_token"]
+        .as_str()
+        .expect("a login answers an access token")
+        .to_owned()
 }

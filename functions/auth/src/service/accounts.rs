@@ -35,8 +35,11 @@ impl AccountChange {
     }
 }
 
-/// Makes `change` to the account `user`, keeping at least one active admin; disabling an
-/// account ends its sessions. A change that changes nothing writes nothing.
+/// Makes `change` to the account `user`, keeping at least one active admin. A demotion and a
+/// disable end the account's sessions (its session epoch moves): no token issued before passes
+/// a privileged route again, and no refresh token works (see `shared::account`). A promotion
+/// ends nothing: privileged routes act on the account's current role, and the next refresh
+/// carries it. A change that changes nothing writes nothing.
 async fn change_account(
     store: &Store,
     user: UserId,
@@ -52,7 +55,8 @@ async fn change_account(
         if next == current.account {
             return Ok(next);
         }
-        let revoke_sessions = next.disabled && !current.account.disabled;
+        let revoke_sessions =
+            next.role < current.account.role || (next.disabled && !current.account.disabled);
         match store
             .update_account(&current.account, &next, revoke_sessions, now)
             .await
@@ -168,18 +172,32 @@ impl Service {
         self.store.list_accounts(role, limit, cursor).await
     }
 
-    /// Changes an account's role or status; the school keeps at least one active admin.
+    /// Changes an account's role, status or address verification, as the admin `by`; the
+    /// school keeps at least one active admin. Nobody changes their own account this way. Each
+    /// change is logged as an audit line: who, whom, what.
     ///
     /// # Errors
     /// [`AccountChangeError`].
     pub async fn change_account(
         &self,
+        by: UserId,
         user: UserId,
         change: AccountChange,
         now: Timestamp,
     ) -> Result<Account, AccountChangeError> {
+        if by == user {
+            return Err(AccountChangeError::OwnAccount);
+        }
         let account = change_account(&self.store, user, change, now).await?;
-        tracing::info!(%user, role = %account.role, disabled = account.disabled, "account changed");
+        tracing::info!(
+            audit = "account_changed",
+            admin = %by,
+            %user,
+            role = ?change.role,
+            disabled = ?change.disabled,
+            email_verified = change.verify_email,
+            "an admin changed an account"
+        );
         Ok(account)
     }
 }
@@ -218,7 +236,7 @@ pub async fn provision(
             match change_account(store, owner, change, now).await {
                 Ok(account) => Ok((account, false)),
                 Err(AccountChangeError::LastAdmin) => Err(ProvisionError::LastAdmin),
-                Err(AccountChangeError::NotFound) => {
+                Err(AccountChangeError::NotFound | AccountChangeError::OwnAccount) => {
                     Err(anyhow::anyhow!("the address's account {owner} is missing").into())
                 }
                 Err(AccountChangeError::Db(err)) => Err(err.into()),

@@ -55,10 +55,10 @@ pub enum PasswordChangeError {
     Unexpected(#[from] anyhow::Error),
 }
 
-/// Why a password-reset request was refused.
+/// Why a request for a password-reset or verification link was refused.
 #[derive(Debug, thiserror::Error)]
-pub enum ResetRequestError {
-    #[error("too many reset requests for this address; wait {retry_after:?}")]
+pub enum MailRequestError {
+    #[error("too many requests for this mail to this address; wait {retry_after:?}")]
     RateLimited { retry_after: Duration },
     #[error(transparent)]
     Db(#[from] DbError),
@@ -71,6 +71,8 @@ pub enum ResetRequestError {
 pub enum AccountChangeError {
     #[error("no such account")]
     NotFound,
+    #[error("an admin's own account is changed by another admin")]
+    OwnAccount,
     #[error("the last admin cannot be demoted or disabled")]
     LastAdmin,
     #[error(transparent)]
@@ -130,12 +132,12 @@ impl From<PasswordChangeError> for ApiError {
     }
 }
 
-impl From<ResetRequestError> for ApiError {
-    fn from(err: ResetRequestError) -> Self {
+impl From<MailRequestError> for ApiError {
+    fn from(err: MailRequestError) -> Self {
         match err {
-            ResetRequestError::RateLimited { retry_after } => ApiError::RateLimited { retry_after },
-            ResetRequestError::Db(err) => err.into(),
-            ResetRequestError::Unexpected(err) => ApiError::Unexpected(err),
+            MailRequestError::RateLimited { retry_after } => ApiError::RateLimited { retry_after },
+            MailRequestError::Db(err) => err.into(),
+            MailRequestError::Unexpected(err) => ApiError::Unexpected(err),
         }
     }
 }
@@ -144,6 +146,7 @@ impl From<AccountChangeError> for ApiError {
     fn from(err: AccountChangeError) -> Self {
         match err {
             AccountChangeError::NotFound => ApiError::NotFound,
+            AccountChangeError::OwnAccount => ApiError::OwnAccount,
             AccountChangeError::LastAdmin => ApiError::Conflict(
                 "the school's last admin cannot be demoted or disabled; make another admin first"
                     .into(),

@@ -13,7 +13,7 @@ use shared::token::AccessTokenIssuer;
 
 pub use accounts::{AccountChange, SkeletonReport, claim_skeletons, provision};
 pub use errors::{
-    AccountChangeError, LoginError, PasswordChangeError, ProvisionError, ResetRequestError,
+    AccountChangeError, LoginError, MailRequestError, PasswordChangeError, ProvisionError,
     TokenError,
 };
 
@@ -21,7 +21,7 @@ use crate::config::Lifetimes;
 use crate::mail::{Letters, Mail, Mailer};
 use crate::password::PasswordHasher;
 use crate::store::Store;
-use crate::throttle::{LoginBackoff, ResetRequestLimit};
+use crate::throttle::{LoginBackoff, MailRequestLimit};
 
 /// How long a caller waits when another attempt on the same address is in flight.
 const CONCURRENT_ATTEMPT_WAIT: Duration = Duration::from_secs(1);
@@ -36,7 +36,7 @@ pub struct Service {
     letters: Letters,
     lifetimes: Lifetimes,
     backoff: LoginBackoff,
-    reset_limit: ResetRequestLimit,
+    reset_limit: MailRequestLimit,
 }
 
 impl Service {
@@ -54,7 +54,7 @@ impl Service {
             mailer,
             letters,
             backoff: LoginBackoff::new(lifetimes.lockout_base),
-            reset_limit: ResetRequestLimit::default(),
+            reset_limit: MailRequestLimit::default(),
             lifetimes,
         }
     }

@@ -1,15 +1,15 @@
 //! Passwords and addresses: changing a password, resetting a forgotten one by mail, and
-//! verifying an address.
+//! verifying an address (and mailing its link again).
 
 use shared::clock::Timestamp;
 use shared::identity::UserId;
 
-use super::{CONCURRENT_ATTEMPT_WAIT, PasswordChangeError, ResetRequestError, Service, TokenError};
+use super::{CONCURRENT_ATTEMPT_WAIT, MailRequestError, PasswordChangeError, Service, TokenError};
 use crate::email::Email;
 use crate::password::Password;
 use crate::secret::OpaqueToken;
 use crate::session::SessionId;
-use crate::store::{EmailTokenRecord, PasswordWriteError};
+use crate::store::{EmailTokenRecord, MailRequest, PasswordWriteError, StoredUser};
 
 impl Service {
     /// Changes the password of `user` after checking the current one, revoking every session
@@ -75,54 +75,102 @@ impl Service {
     /// limited per address whether or not it has one, so the answer reveals nothing.
     ///
     /// # Errors
-    /// [`ResetRequestError::RateLimited`] past the limit.
+    /// [`MailRequestError::RateLimited`] past the limit.
     pub async fn forgot_password(
         &self,
         email: Email,
         now: Timestamp,
-    ) -> Result<(), ResetRequestError> {
-        let records = self.store.address(&email, now).await?;
-        let seen = records.reset_requests.as_ref();
+    ) -> Result<(), MailRequestError> {
+        let lifetime = self.lifetimes.password_reset;
+        let wanted = |user: &StoredUser| !user.account.disabled;
+        match self
+            .mail_link(MailRequest::PasswordReset, &email, wanted, lifetime, now)
+            .await?
+        {
+            Some((user, token)) => {
+                tracing::info!(user = %user.account.id, "password reset requested");
+                let mail =
+                    self.letters
+                        .reset_password(&email, &user.account.name, &token, lifetime);
+                self.deliver(mail, "reset_password").await;
+            }
+            None => tracing::info!("password reset requested for an address without an account"),
+        }
+        Ok(())
+    }
+
+    /// Mails a new verification link if the address has an enabled account that is not
+    /// verified yet; limited per address like [`Self::forgot_password`], and as silent.
+    ///
+    /// # Errors
+    /// [`MailRequestError::RateLimited`] past the limit.
+    pub async fn resend_verification(
+        &self,
+        email: Email,
+        now: Timestamp,
+    ) -> Result<(), MailRequestError> {
+        let lifetime = self.lifetimes.email_verification;
+        let wanted = |user: &StoredUser| !user.account.disabled && !user.account.email_verified;
+        match self
+            .mail_link(MailRequest::Verification, &email, wanted, lifetime, now)
+            .await?
+        {
+            Some((user, token)) => {
+                tracing::info!(user = %user.account.id, "verification mail sent again");
+                let mail = self
+                    .letters
+                    .verify_email(&email, &user.account.name, &token, lifetime);
+                self.deliver(mail, "verify_email").await;
+            }
+            None => tracing::info!("verification mail requested for no unverified account"),
+        }
+        Ok(())
+    }
+
+    /// Counts a request for `kind` of mail to `email` and, when the address's account is
+    /// `wanted`, stores a link token for it (valid for `lifetime`) in the same transaction:
+    /// the account and the token to mail, if any.
+    async fn mail_link(
+        &self,
+        kind: MailRequest,
+        email: &Email,
+        wanted: impl Fn(&StoredUser) -> bool,
+        lifetime: std::time::Duration,
+        now: Timestamp,
+    ) -> Result<Option<(StoredUser, OpaqueToken)>, MailRequestError> {
+        let records = self.store.address(email, now).await?;
+        let seen = match kind {
+            MailRequest::PasswordReset => records.reset_requests.as_ref(),
+            MailRequest::Verification => records.verify_requests.as_ref(),
+        };
         let request = self
             .reset_limit
             .after_request(seen, now)
-            .map_err(|retry_after| ResetRequestError::RateLimited { retry_after })?;
+            .map_err(|retry_after| MailRequestError::RateLimited { retry_after })?;
         let user = match records.owner {
             Some(id) => self.store.user(id).await?,
             None => None,
         }
-        .filter(|user| !user.account.disabled);
+        .filter(|user| wanted(user));
         let token = user.as_ref().map(|_| OpaqueToken::generate()).transpose()?;
         let record = user.as_ref().map(|user| EmailTokenRecord {
             user: user.account.id,
             email: email.clone(),
             session_epoch: user.session_epoch,
-            expires_at: now.plus(self.lifetimes.password_reset),
+            expires_at: now.plus(lifetime),
         });
         let hash = token.as_ref().map(OpaqueToken::hash);
         let stored_token = hash.as_ref().zip(record.as_ref());
         if !self
             .store
-            .record_reset_request(&email, seen, &request, stored_token, now)
+            .record_mail_request(kind, email, seen, &request, stored_token, now)
             .await?
         {
-            return Err(ResetRequestError::RateLimited {
+            return Err(MailRequestError::RateLimited {
                 retry_after: CONCURRENT_ATTEMPT_WAIT,
             });
         }
-        if let (Some(user), Some(token)) = (user, token) {
-            tracing::info!(user = %user.account.id, "password reset requested");
-            let mail = self.letters.reset_password(
-                &email,
-                &user.account.name,
-                &token,
-                self.lifetimes.password_reset,
-            );
-            self.deliver(mail, "reset_password").await;
-        } else {
-            tracing::info!("password reset requested for an address without an account");
-        }
-        Ok(())
+        Ok(user.zip(token))
     }
 
     /// Sets a new password with a reset token; every session ends.

@@ -116,6 +116,7 @@ impl Service {
             user.account.role,
             user.account.name.as_str(),
             &session.to_string(),
+            user.session_epoch,
         )?;
         Ok(SessionTokens {
             access_token: access.token,

@@ -1,12 +1,12 @@
 //! What is kept under an address, in one partition: its guard (who owns it) and its counters
-//! (failed logins, password-reset requests), read together in one query.
+//! (failed logins, password-reset and verification-mail requests), read together in one query.
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde::{Deserialize, Serialize};
 use shared::clock::Timestamp;
 use shared::dynamo::{
-    Cond, DbError, ENTITY, EXPIRES_AT, Expr, Item, PK, Query, SK, Write, attr, from_item, n, s,
-    to_item, ts,
+    Cond, DbError, ENTITY, EXPIRES_AT, Expr, Item, Key, PK, Query, SK, Write, attr, from_item, n,
+    s, to_item, ts,
 };
 use shared::identity::UserId;
 
@@ -14,7 +14,7 @@ use super::{EmailTokenRecord, Store, credentials, expiry, ttl};
 use crate::email::Email;
 use crate::keys;
 use crate::secret::TokenHash;
-use crate::throttle::{LoginFailures, ResetRequests};
+use crate::throttle::{LoginFailures, MailRequests};
 
 /// What claiming an address's skeleton for its account found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,7 +32,38 @@ pub enum SkeletonClaim {
 pub struct AddressRecords {
     pub owner: Option<UserId>,
     pub login_failures: Option<LoginFailures>,
-    pub reset_requests: Option<ResetRequests>,
+    pub reset_requests: Option<MailRequests>,
+    pub verify_requests: Option<MailRequests>,
+}
+
+/// A kind of mail whose requests are limited per address, and whose link is a stored token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MailRequest {
+    PasswordReset,
+    Verification,
+}
+
+impl MailRequest {
+    fn counter(self, email: &Email) -> Key {
+        match self {
+            Self::PasswordReset => keys::reset_requests(email),
+            Self::Verification => keys::verify_requests(email),
+        }
+    }
+
+    fn entity(self) -> &'static str {
+        match self {
+            Self::PasswordReset => "reset_requests",
+            Self::Verification => "verify_requests",
+        }
+    }
+
+    fn token_item(self, hash: &TokenHash, record: &EmailTokenRecord) -> Result<Item, DbError> {
+        match self {
+            Self::PasswordReset => credentials::reset_item(hash, record),
+            Self::Verification => credentials::verification_item(hash, record),
+        }
+    }
 }
 
 #[derive(Serialize, Deserialize)]
@@ -62,7 +93,7 @@ struct LoginFailuresItem {
 }
 
 #[derive(Deserialize)]
-struct ResetRequestsItem {
+struct MailRequestsItem {
     requests: u32,
     expires_at: i64,
 }
@@ -105,6 +136,16 @@ fn still_counts(counter: &str, seen: Option<u32>, now: Timestamp) -> Cond {
     }
 }
 
+/// A mail-request counter, unless it has expired.
+fn mail_requests(item: Item, now: Timestamp) -> Result<Option<MailRequests>, DbError> {
+    let item: MailRequestsItem = from_item(item)?;
+    let expires_at = expiry(item.expires_at);
+    Ok((expires_at > now).then_some(MailRequests {
+        count: item.requests,
+        expires_at,
+    }))
+}
+
 impl Store {
     /// The owner and counters of an address, in one consistent query of its partition.
     ///
@@ -129,14 +170,8 @@ impl Store {
                         expires_at,
                     });
                 }
-                keys::RESET_REQUESTS => {
-                    let item: ResetRequestsItem = from_item(item)?;
-                    let expires_at = expiry(item.expires_at);
-                    records.reset_requests = (expires_at > now).then_some(ResetRequests {
-                        count: item.requests,
-                        expires_at,
-                    });
-                }
+                keys::RESET_REQUESTS => records.reset_requests = mail_requests(item, now)?,
+                keys::VERIFY_REQUESTS => records.verify_requests = mail_requests(item, now)?,
                 other => tracing::warn!(sk = other, "unknown item in an address partition"),
             }
         }
@@ -211,28 +246,29 @@ impl Store {
         }
     }
 
-    /// Records a password-reset request of `email` as `next` if the record is still `seen`,
-    /// and stores its reset token (when the address has an account), in one transaction.
+    /// Records a request for `kind` of mail to `email` as `next` if the record is still
+    /// `seen`, and stores its link's token (when there is one to send), in one transaction.
     /// Returns whether it was recorded.
     ///
     /// # Errors
     /// When DynamoDB fails.
-    pub async fn record_reset_request(
+    pub async fn record_mail_request(
         &self,
+        kind: MailRequest,
         email: &Email,
-        seen: Option<&ResetRequests>,
-        next: &ResetRequests,
+        seen: Option<&MailRequests>,
+        next: &MailRequests,
         token: Option<(&TokenHash, &EmailTokenRecord)>,
         now: Timestamp,
     ) -> Result<bool, DbError> {
         let counter = Expr::new()
             .set("requests", n(next.count))
             .set(EXPIRES_AT, n(ttl(next.expires_at)))
-            .set(ENTITY, s("reset_requests"))
+            .set(ENTITY, s(kind.entity()))
             .condition(still_counts("requests", seen.map(|seen| seen.count), now));
-        let mut writes = vec![Write::update(keys::reset_requests(email), counter)];
+        let mut writes = vec![Write::update(kind.counter(email), counter)];
         if let Some((hash, record)) = token {
-            writes.push(Write::create(credentials::reset_item(hash, record)?));
+            writes.push(Write::create(kind.token_item(hash, record)?));
         }
         match self.table.transact(writes).await {
             Ok(()) => Ok(true),

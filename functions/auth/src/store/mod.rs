@@ -13,7 +13,7 @@ use shared::config::TableName;
 use shared::dynamo::{Cond, DbError, EXPIRES_AT, PK, Table, attr, n};
 
 pub use accounts::{AccountWriteError, CreateAccountError, StoredUser};
-pub use addresses::{AddressRecords, SkeletonClaim};
+pub use addresses::{AddressRecords, MailRequest, SkeletonClaim};
 pub use credentials::{EmailTokenRecord, PasswordWriteError};
 pub use sessions::{NewSession, RefreshTokenRecord};
 

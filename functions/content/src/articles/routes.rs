@@ -8,7 +8,7 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use shared::extract::Path;
 use shared::identity::Role;
-use shared::token::AuthUser;
+use shared::token::VerifiedUser;
 use shared::{ApiError, Json};
 
 use super::{Article, ArticleId, Author};
@@ -59,7 +59,7 @@ struct NewArticle {
 /// `POST /articles`: a new draft article by the caller (an instructor or an admin).
 async fn create(
     State(state): State<AppState>,
-    caller: AuthUser,
+    VerifiedUser(caller): VerifiedUser,
     Json(input): Json<NewArticle>,
 ) -> Result<Response, ApiError> {
     caller.require(Role::Instructor)?;
@@ -103,7 +103,7 @@ struct ArticlePatch {
 /// must stay complete, its links included.
 async fn update(
     State(state): State<AppState>,
-    caller: AuthUser,
+    VerifiedUser(caller): VerifiedUser,
     Path(reference): Path<String>,
     precondition: Precondition,
     Json(patch): Json<ArticlePatch>,

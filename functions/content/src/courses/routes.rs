@@ -12,7 +12,7 @@ use serde::Deserialize;
 use shared::catalog::{CourseId, ModuleId, Outline};
 use shared::extract::Path;
 use shared::identity::{Role, UserId};
-use shared::token::{AuthUser, MaybeAuthUser};
+use shared::token::{AuthUser, MaybeAuthUser, VerifiedUser};
 use shared::{ApiError, Json};
 
 use super::{Course, LessonContent, LessonEdit, MAX_INSTRUCTORS, ModuleOrder, NewLesson, Reading};
@@ -103,7 +103,7 @@ fn chosen_instructors(caller: &AuthUser, wanted: Vec<UserId>) -> Result<Vec<User
 /// instructors named).
 async fn create(
     State(state): State<AppState>,
-    caller: AuthUser,
+    VerifiedUser(caller): VerifiedUser,
     Json(input): Json<NewCourse>,
 ) -> Result<Response, ApiError> {
     caller.require(Role::Instructor)?;
@@ -148,7 +148,7 @@ struct CoursePatch {
 /// old one redirecting here.
 async fn update(
     State(state): State<AppState>,
-    caller: AuthUser,
+    VerifiedUser(caller): VerifiedUser,
     Path(reference): Path<String>,
     precondition: Precondition,
     Json(patch): Json<CoursePatch>,
@@ -180,7 +180,7 @@ struct ModuleInput {
 /// with the course and the new module's URL in `Location`.
 async fn add_module(
     State(state): State<AppState>,
-    caller: AuthUser,
+    VerifiedUser(caller): VerifiedUser,
     Path(reference): Path<String>,
     precondition: Precondition,
     Json(input): Json<ModuleInput>,
@@ -196,7 +196,7 @@ async fn add_module(
 /// `PATCH /courses/{course}/modules/{module}` with `If-Match`: renames a module.
 async fn rename_module(
     State(state): State<AppState>,
-    caller: AuthUser,
+    VerifiedUser(caller): VerifiedUser,
     Path((reference, module)): Path<(String, ModuleId)>,
     precondition: Precondition,
     Json(input): Json<ModuleInput>,
@@ -212,7 +212,7 @@ async fn rename_module(
 /// lessons. Answers with the course.
 async fn delete_module(
     State(state): State<AppState>,
-    caller: AuthUser,
+    VerifiedUser(caller): VerifiedUser,
     Path((reference, module)): Path<(String, ModuleId)>,
     precondition: Precondition,
 ) -> Result<Response, ApiError> {
@@ -232,7 +232,7 @@ struct OutlineOrder {
 
 async fn reorder(
     State(state): State<AppState>,
-    caller: AuthUser,
+    VerifiedUser(caller): VerifiedUser,
     Path(reference): Path<String>,
     precondition: Precondition,
     Json(order): Json<OutlineOrder>,
@@ -263,7 +263,7 @@ struct LessonInput {
 /// Answers with the lesson.
 async fn add_lesson(
     State(state): State<AppState>,
-    caller: AuthUser,
+    VerifiedUser(caller): VerifiedUser,
     Path((reference, module)): Path<(String, ModuleId)>,
     precondition: Precondition,
     Json(input): Json<LessonInput>,
@@ -332,7 +332,7 @@ struct LessonPatch {
 /// fields given. Answers with the lesson.
 async fn update_lesson(
     State(state): State<AppState>,
-    caller: AuthUser,
+    VerifiedUser(caller): VerifiedUser,
     Path((course_ref, lesson_ref)): Path<(String, String)>,
     precondition: Precondition,
     Json(patch): Json<LessonPatch>,
@@ -357,7 +357,7 @@ async fn update_lesson(
 /// with the course.
 async fn delete_lesson(
     State(state): State<AppState>,
-    caller: AuthUser,
+    VerifiedUser(caller): VerifiedUser,
     Path((course_ref, lesson_ref)): Path<(String, String)>,
     precondition: Precondition,
 ) -> Result<Response, ApiError> {

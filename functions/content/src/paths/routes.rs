@@ -8,7 +8,7 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use shared::extract::Path;
 use shared::identity::Role;
-use shared::token::AuthUser;
+use shared::token::VerifiedUser;
 use shared::{ApiError, Json};
 
 use super::{CareerPath, PathId, StepInput, check_roles};
@@ -52,7 +52,7 @@ struct NewPath {
 /// `POST /paths` (admins): a new draft path.
 async fn create(
     State(state): State<AppState>,
-    caller: AuthUser,
+    VerifiedUser(caller): VerifiedUser,
     Json(input): Json<NewPath>,
 ) -> Result<Response, ApiError> {
     caller.require(Role::Admin)?;
@@ -85,7 +85,7 @@ struct PathPatch {
 /// `PATCH /paths/{path}` with `If-Match` (admins).
 async fn update(
     State(state): State<AppState>,
-    caller: AuthUser,
+    VerifiedUser(caller): VerifiedUser,
     Path(reference): Path<String>,
     precondition: Precondition,
     Json(patch): Json<PathPatch>,

@@ -5,7 +5,6 @@ use serde_json::json;
 use shared::identity::{Role, UserId};
 use testkit::TestResponse;
 use testkit::forgery::forged_tokens;
-use testkit::tokens::access_token;
 
 /// Each bearer route of `auth`, called with `token`.
 async fn bearer_routes(app: &TestApp, token: &str) -> Vec<(&'static str, TestResponse)> {
@@ -24,10 +23,6 @@ async fn bearer_routes(app: &TestApp, token: &str) -> Vec<(&'static str, TestRes
                 .json(&json!({"name": "Forger"}))
                 .send()
                 .await,
-        ),
-        (
-            "POST /auth/logout-all",
-            router.post("/auth/logout-all").bearer(token).send().await,
         ),
         (
             "POST /auth/password/change",
@@ -51,17 +46,27 @@ async fn bearer_routes(app: &TestApp, token: &str) -> Vec<(&'static str, TestRes
                 .send()
                 .await,
         ),
+        // Last: it ends the caller's sessions, so a genuine token is stale on the admin routes
+        // after it.
+        (
+            "POST /auth/logout-all",
+            router.post("/auth/logout-all").bearer(token).send().await,
+        ),
     ]
 }
 
 #[tokio::test]
 async fn every_forged_access_token_is_refused_at_every_bearer_route() {
     let app = TestApp::spawn().await;
-    let user = UserId::new();
+    let genuine = app.signed_up("genuine@example.org").await.access_token;
+    let user: UserId = app.me(&genuine).await.json()["id"]
+        .as_str()
+        .and_then(|id| id.parse().ok())
+        .expect("an account id");
 
     // The genuine token gets past authentication everywhere, so each 401 below is the
     // forgery's doing. (A learner's: the edited-payload forgery then claims admin.)
-    for (route, response) in bearer_routes(&app, &access_token(user, Role::Learner)).await {
+    for (route, response) in bearer_routes(&app, &genuine).await {
         assert_ne!(response.status, 401, "{route} refused a genuine token");
     }
     for (name, token) in forged_tokens(user, Role::Learner) {

@@ -2,9 +2,9 @@
 //! model of each route, pinned so a change that adds a round trip is noticed.
 
 use auth_tests::{PASSWORD, TestApp, Tokens, auth_env};
-use shared::identity::{Role, UserId};
+use serde_json::json;
+use shared::identity::Role;
 use testkit::proxy::DynamoProxy;
-use testkit::tokens::access_token;
 
 fn sorted(mut operations: Vec<String>) -> Vec<String> {
     operations.sort();
@@ -25,9 +25,22 @@ async fn each_endpoint_makes_the_dynamodb_requests_its_access_pattern_needs() {
         response
     };
 
+    let (_, admin) = app
+        .account_with_role("admin@example.org", Role::Admin)
+        .await;
     proxy.clear_operations();
     let registered = app.register(email, PASSWORD, "Counted").await;
     measure("register", &["TransactWriteItems"], registered).await;
+
+    let resent = app
+        .post_json("/auth/email/verify/resend", &json!({"email": email}))
+        .await;
+    measure(
+        "resend verification",
+        &["GetItem", "Query", "TransactWriteItems"],
+        resent,
+    )
+    .await;
 
     let verify = app.mail.token(email, "/verify-email");
     let verified = app.verify_email(&verify).await;
@@ -57,10 +70,30 @@ async fn each_endpoint_makes_the_dynamodb_requests_its_access_pattern_needs() {
     let users = app
         .router
         .get("/auth/users")
-        .bearer(&access_token(UserId::new(), Role::Admin))
+        .bearer(&admin.access_token)
         .send()
         .await;
-    measure("list users", &["Query"], users).await;
+    // Admin routes first check the admin's account and session (shared::account).
+    let users = measure("list users", &["BatchGetItem", "Query"], users).await;
+    let id = users.json()["items"]
+        .as_array()
+        .and_then(|items| items.iter().find(|a| a["email"] == email))
+        .and_then(|account| account["id"].as_str())
+        .expect("the counted account is listed")
+        .to_owned();
+    let changed = app
+        .router
+        .patch(&format!("/auth/users/{id}"))
+        .bearer(&admin.access_token)
+        .json(&json!({"role": "instructor"}))
+        .send()
+        .await;
+    measure(
+        "change a role",
+        &["BatchGetItem", "GetItem", "TransactWriteItems"],
+        changed,
+    )
+    .await;
 
     let keys = app.router.get("/.well-known/jwks.json").send().await;
     measure("jwks", &[], keys).await;

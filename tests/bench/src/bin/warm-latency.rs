@@ -42,7 +42,7 @@ use anyhow::{Context, bail, ensure};
 use aws_sdk_dynamodb::types::AttributeValue;
 use shared::config::Env;
 use shared::dynamo::{DynamoSettings, Key};
-use shared::identity::{Role, UserId};
+use shared::identity::Role;
 use testkit::proxy::DynamoProxy;
 use testkit::{TestResponse, TestRouter};
 
@@ -220,7 +220,7 @@ impl Subject for Content {
             content::AppState::from_config(config, &testkit::sdk_config_as("content").await)
                 .await?;
         let router = content::app(state);
-        load_demo_catalog(router.clone()).await?;
+        load_demo_catalog(router.clone(), &tables).await?;
         Ok(Self {
             router: TestRouter::new(router),
         })
@@ -240,7 +240,10 @@ impl Subject for Content {
 
 /// Serves `router` on a free local port and runs the demo loader against it, as `./dev run`
 /// does, with an instructor's and an admin's token.
-async fn load_demo_catalog(router: axum::Router) -> anyhow::Result<()> {
+async fn load_demo_catalog(router: axum::Router, tables: &testkit::Tables) -> anyhow::Result<()> {
+    let db = testkit::dynamo_client().await;
+    let account = |role| testkit::accounts::put_account(&db, &tables.auth, role, "Bench", true);
+    let (instructor, admin) = (account(Role::Instructor).await, account(Role::Admin).await);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
     let server = tokio::spawn(async move { axum::serve(listener, router).await });
@@ -249,14 +252,8 @@ async fn load_demo_catalog(router: axum::Router) -> anyhow::Result<()> {
     command
         .arg(loader)
         .arg(&base)
-        .env(
-            "SEED_DEMO_INSTRUCTOR_TOKEN",
-            testkit::tokens::access_token(UserId::new(), Role::Instructor),
-        )
-        .env(
-            "SEED_DEMO_ADMIN_TOKEN",
-            testkit::tokens::access_token(UserId::new(), Role::Admin),
-        );
+        .env("SEED_DEMO_INSTRUCTOR_TOKEN", instructor.token)
+        .env("SEED_DEMO_ADMIN_TOKEN", admin.token);
     let output = command.output().await.context("running python3")?;
     server.abort();
     ensure!(
@@ -300,8 +297,8 @@ impl Subject for Progress {
             patient(env.with("DYNAMODB_ENDPOINT", dynamodb))
         })
         .await;
-        let instructor = progress_tests::Caller::instructor("Bench Instructor");
-        let learner = progress_tests::Caller::learner("Bench Learner");
+        let instructor = app.instructor("Bench Instructor").await;
+        let learner = app.learner("Bench Learner").await;
         let mut courses = Vec::new();
         for title in ["Backend Development", "Databases", "Cloud Engineering"] {
             let course = progress_tests::Course::published(title, 21, &instructor);

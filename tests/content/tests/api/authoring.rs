@@ -1,7 +1,7 @@
 //! Writing a course: modules and lessons in an outline, edited, reordered and removed; lesson
 //! bodies stored exactly as written and shown only as sanitised HTML.
 
-use content_tests::{Caller, TestApp, course_body, etag, lesson_body, unique_slug};
+use content_tests::{TestApp, course_body, etag, lesson_body, unique_slug};
 use serde_json::{Value, json};
 
 fn outline(course: &Value) -> Vec<(String, Vec<String>)> {
@@ -26,7 +26,7 @@ fn outline(course: &Value) -> Vec<(String, Vec<String>)> {
 #[tokio::test]
 async fn modules_and_lessons_are_added_renamed_reordered_and_removed() {
     let app = TestApp::spawn().await;
-    let owner = Caller::instructor();
+    let owner = app.instructor().await;
     let course = app
         .create_course(&owner, course_body(&unique_slug("outline")))
         .await;
@@ -119,7 +119,7 @@ async fn modules_and_lessons_are_added_renamed_reordered_and_removed() {
 #[tokio::test]
 async fn a_reorder_must_name_every_module_and_lesson_exactly_once() {
     let app = TestApp::spawn().await;
-    let owner = Caller::instructor();
+    let owner = app.instructor().await;
     let slug = unique_slug("reorder");
     let course = app.complete_course(&owner, &slug, json!({})).await;
     let module = course["outline"]["modules"][0]["id"].clone();
@@ -153,7 +153,7 @@ async fn a_reorder_must_name_every_module_and_lesson_exactly_once() {
 #[tokio::test]
 async fn lesson_slugs_are_unique_within_a_course_and_lessons_are_edited_and_deleted() {
     let app = TestApp::spawn().await;
-    let owner = Caller::instructor();
+    let owner = app.instructor().await;
     let slug = unique_slug("lessons");
     let course = app.complete_course(&owner, &slug, json!({})).await;
     let module = course["outline"]["modules"][0]["id"]
@@ -231,7 +231,7 @@ async fn lesson_slugs_are_unique_within_a_course_and_lessons_are_edited_and_dele
 #[tokio::test]
 async fn markdown_is_stored_as_written_and_rendered_only_as_sanitised_html() {
     let app = TestApp::spawn().await;
-    let owner = Caller::instructor();
+    let owner = app.instructor().await;
     let slug = unique_slug("markdown");
     let course = app.complete_course(&owner, &slug, json!({})).await;
     let module = course["outline"]["modules"][0]["id"]
@@ -283,7 +283,7 @@ async fn markdown_is_stored_as_written_and_rendered_only_as_sanitised_html() {
 #[tokio::test]
 async fn invalid_input_is_refused_with_the_field_named() {
     let app = TestApp::spawn().await;
-    let owner = Caller::instructor();
+    let owner = app.instructor().await;
     for (field, value) in [
         ("slug", json!("Not A Slug")),
         ("slug", json!("0190a5b4-7c3e-7d2a-9b1e-3f4a5b6c7d8e")),

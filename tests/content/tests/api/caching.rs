@@ -1,12 +1,12 @@
 //! Public reads carry an `ETag` and a `Cache-Control`, and answer `If-None-Match` with 304.
 
-use content_tests::{Caller, TestApp, etag, unique_slug};
+use content_tests::{TestApp, etag, unique_slug};
 use serde_json::json;
 
 #[tokio::test]
 async fn a_course_page_sends_an_etag_and_answers_if_none_match_with_304_until_it_changes() {
     let app = TestApp::spawn().await;
-    let owner = Caller::instructor();
+    let owner = app.instructor().await;
     let slug = unique_slug("cached");
     app.published_course(&owner, &slug, json!({})).await;
     let path = format!("/courses/{slug}");
@@ -55,13 +55,13 @@ async fn a_course_page_sends_an_etag_and_answers_if_none_match_with_304_until_it
 #[tokio::test]
 async fn listings_tags_articles_lessons_paths_and_the_sitemap_answer_304_too() {
     let app = TestApp::spawn().await;
-    let owner = Caller::instructor();
+    let owner = app.instructor().await;
     let slug = unique_slug("cached");
     app.published_course(&owner, &slug, json!({})).await;
     let article = unique_slug("cached-article");
     app.published_article(&owner, &article, json!({})).await;
     let path = unique_slug("cached-path");
-    let admin = Caller::admin();
+    let admin = app.admin().await;
     app.post(&admin, "/paths", &json!({
         "slug": path, "title": "Cached path", "description": "Go.", "roles": ["Backend developer"],
         "steps": [{"course": slug, "note": "Start here"}],
@@ -100,7 +100,7 @@ async fn listings_tags_articles_lessons_paths_and_the_sitemap_answer_304_too() {
 #[tokio::test]
 async fn what_a_token_shows_is_cached_only_by_its_caller() {
     let app = TestApp::spawn().await;
-    let owner = Caller::instructor();
+    let owner = app.instructor().await;
     let slug = unique_slug("private");
     app.complete_course(&owner, &slug, json!({})).await;
     let draft = app.get_as(&owner, &format!("/courses/{slug}")).await;

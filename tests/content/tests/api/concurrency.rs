@@ -3,14 +3,14 @@
 //! front of DynamoDB holds the first write until the second arrives, so both were planned on
 //! the same stored version, and only the write's condition can tell them apart.
 
-use content_tests::{Caller, TestApp, etag, unique_slug};
+use content_tests::{TestApp, etag, unique_slug};
 use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn of_two_concurrent_edits_from_one_version_one_wins_whole_and_the_other_gets_412() {
     let (app, proxy) = TestApp::spawn_counting().await;
-    let owner = Caller::instructor();
-    let co_author = Caller::admin();
+    let owner = app.instructor().await;
+    let co_author = app.admin().await;
     let slug = unique_slug("race");
     app.published_course(&owner, &slug, json!({})).await;
     let path = format!("/courses/{slug}");
@@ -58,7 +58,7 @@ async fn of_two_concurrent_edits_from_one_version_one_wins_whole_and_the_other_g
 #[tokio::test]
 async fn a_stale_if_match_is_412_and_changes_nothing() {
     let app = TestApp::spawn().await;
-    let owner = Caller::instructor();
+    let owner = app.instructor().await;
     let slug = unique_slug("stale");
     app.published_course(&owner, &slug, json!({})).await;
     let path = format!("/courses/{slug}");
@@ -82,7 +82,7 @@ async fn a_stale_if_match_is_412_and_changes_nothing() {
 #[tokio::test]
 async fn an_edit_without_if_match_is_refused_and_names_the_header() {
     let app = TestApp::spawn().await;
-    let owner = Caller::instructor();
+    let owner = app.instructor().await;
     let slug = unique_slug("blind");
     app.published_course(&owner, &slug, json!({})).await;
     let response = app
@@ -99,7 +99,7 @@ async fn an_edit_without_if_match_is_refused_and_names_the_header() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_lesson_edits_of_one_course_never_lose_a_change() {
     let (app, proxy) = TestApp::spawn_counting().await;
-    let owner = Caller::instructor();
+    let owner = app.instructor().await;
     let slug = unique_slug("lessons-race");
     app.published_course(&owner, &slug, json!({})).await;
     let intro = format!("/courses/{slug}/lessons/{slug}-intro");

@@ -3,7 +3,7 @@
 //! only conflicts that outlast the retries reach the client, as a 503 it may retry. The proxy
 //! in front of DynamoDB answers the conflicts, so these tests do not depend on timing.
 
-use content_tests::{Caller, TestApp, unique_slug};
+use content_tests::{TestApp, unique_slug};
 use serde_json::json;
 use shared::dynamo::CONFLICT_ATTEMPTS;
 use testkit::proxy::Fault;
@@ -15,7 +15,7 @@ fn count(operations: &[String], operation: &str) -> usize {
 #[tokio::test]
 async fn a_transaction_that_meets_a_concurrent_one_is_tried_again_and_lands() {
     let (app, proxy) = TestApp::spawn_counting().await;
-    let owner = Caller::instructor();
+    let owner = app.instructor().await;
     let course = app
         .complete_course(&owner, &unique_slug("contended"), json!({}))
         .await;
@@ -40,7 +40,7 @@ async fn a_transaction_that_meets_a_concurrent_one_is_tried_again_and_lands() {
 #[tokio::test]
 async fn a_single_write_that_meets_a_transaction_is_tried_again_and_lands() {
     let (app, proxy) = TestApp::spawn_counting().await;
-    let owner = Caller::instructor();
+    let owner = app.instructor().await;
     let course = app
         .complete_course(&owner, &unique_slug("contended-put"), json!({}))
         .await;
@@ -73,7 +73,7 @@ async fn a_single_write_that_meets_a_transaction_is_tried_again_and_lands() {
 #[tokio::test]
 async fn conflicts_that_outlast_the_retries_are_a_503_and_change_nothing() {
     let (app, proxy) = TestApp::spawn_counting().await;
-    let owner = Caller::instructor();
+    let owner = app.instructor().await;
     let course = app
         .complete_course(&owner, &unique_slug("hot"), json!({}))
         .await;

@@ -63,7 +63,7 @@ async fn inventory(app: &TestApp) -> BTreeMap<&'static str, usize> {
 async fn loading_the_demo_content_twice_leaves_no_duplicates() {
     let app = TestApp::spawn().await;
     let base = app.serve().await;
-    let (instructor, admin) = (Caller::instructor(), Caller::admin());
+    let (instructor, admin) = (app.instructor().await, app.admin().await);
     let catalog: Value = serde_json::from_str(
         &std::fs::read_to_string(repo_file("infra/local/demo-catalog.json"))
             .expect("the demo catalog"),

@@ -1,14 +1,14 @@
 //! Lessons: previews are open; any other lesson only to learners enrolled in the course (the
 //! progress table's enrollment, read-only), the course's instructors and admins.
 
-use content_tests::{Caller, TestApp, unique_slug};
+use content_tests::{TestApp, unique_slug};
 use serde_json::json;
 
 #[tokio::test]
 async fn anonymous_and_unenrolled_callers_cannot_read_a_members_lesson_and_an_enrolled_learner_can()
 {
     let app = TestApp::spawn().await;
-    let owner = Caller::instructor();
+    let owner = app.instructor().await;
     let slug = unique_slug("gated");
     let course = app.published_course(&owner, &slug, json!({})).await;
     let course_id = course["id"].as_str().expect("an id");
@@ -17,16 +17,16 @@ async fn anonymous_and_unenrolled_callers_cannot_read_a_members_lesson_and_an_en
     app.get(&lesson)
         .await
         .assert_problem(401, "unauthenticated");
-    let stranger = Caller::learner();
+    let stranger = app.learner().await;
     app.get_as(&stranger, &lesson)
         .await
         .assert_problem(403, "forbidden");
-    let left = Caller::learner();
+    let left = app.learner().await;
     app.enroll(&left, course_id, "unenrolled").await;
     app.get_as(&left, &lesson)
         .await
         .assert_problem(403, "forbidden");
-    let elsewhere = Caller::learner();
+    let elsewhere = app.learner().await;
     let other = app
         .published_course(&owner, &unique_slug("other"), json!({}))
         .await;
@@ -36,7 +36,7 @@ async fn anonymous_and_unenrolled_callers_cannot_read_a_members_lesson_and_an_en
         .await
         .assert_problem(403, "forbidden");
 
-    let enrolled = Caller::learner();
+    let enrolled = app.learner().await;
     app.enroll(&enrolled, course_id, "active").await;
     let read = app.get_as(&enrolled, &lesson).await;
     read.assert_status(200);
@@ -52,7 +52,7 @@ async fn anonymous_and_unenrolled_callers_cannot_read_a_members_lesson_and_an_en
 #[tokio::test]
 async fn a_preview_is_open_to_anyone_and_the_course_s_editors_read_every_lesson() {
     let app = TestApp::spawn().await;
-    let owner = Caller::instructor();
+    let owner = app.instructor().await;
     let slug = unique_slug("preview");
     let course = app.published_course(&owner, &slug, json!({})).await;
     let preview = format!("/courses/{slug}/lessons/{slug}-intro");
@@ -61,14 +61,14 @@ async fn a_preview_is_open_to_anyone_and_the_course_s_editors_read_every_lesson(
     let open = app.get(&preview).await;
     open.assert_status(200);
     assert_eq!(open.json()["preview"], true);
-    app.get_as(&Caller::learner(), &preview)
+    app.get_as(&app.learner().await, &preview)
         .await
         .assert_status(200);
     app.get_as(&owner, &members).await.assert_status(200);
-    app.get_as(&Caller::admin(), &members)
+    app.get_as(&app.admin().await, &members)
         .await
         .assert_status(200);
-    app.get_as(&Caller::instructor(), &members)
+    app.get_as(&app.instructor().await, &members)
         .await
         .assert_problem(403, "forbidden");
 
@@ -86,10 +86,10 @@ async fn a_preview_is_open_to_anyone_and_the_course_s_editors_read_every_lesson(
 #[tokio::test]
 async fn an_enrollment_does_not_open_a_draft_course() {
     let app = TestApp::spawn().await;
-    let owner = Caller::instructor();
+    let owner = app.instructor().await;
     let slug = unique_slug("unpublished");
     let course = app.complete_course(&owner, &slug, json!({})).await;
-    let learner = Caller::learner();
+    let learner = app.learner().await;
     app.enroll(&learner, course["id"].as_str().expect("an id"), "active")
         .await;
     app.get_as(

@@ -1,6 +1,7 @@
 //! Integration tests of `content`: one binary, a module per feature.
 
 mod authoring;
+mod authorization;
 mod caching;
 mod concurrency;
 mod conflicts;

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::future::Future;
 
-use content_tests::{Caller, TestApp, unique_slug, with_cursor};
+use content_tests::{TestApp, unique_slug, with_cursor};
 use serde_json::{Value, json};
 
 /// Pages through `first` (limit 2), publishing one new thing with `publish_one` after each
@@ -60,7 +60,7 @@ fn assert_each_at_most_once_and_every_earlier_one_once(seen: &[String], before: 
 async fn paging_through_courses_while_new_ones_are_published_lists_each_existing_one_exactly_once()
 {
     let app = TestApp::spawn().await;
-    let owner = Caller::instructor();
+    let owner = app.instructor().await;
     let mut before = Vec::new();
     for i in 0..7 {
         let course = app
@@ -82,7 +82,7 @@ async fn paging_through_courses_while_new_ones_are_published_lists_each_existing
 async fn paging_through_articles_of_a_tag_while_new_ones_are_published_lists_each_existing_one_exactly_once()
  {
     let app = TestApp::spawn().await;
-    let author = Caller::instructor();
+    let author = app.instructor().await;
     let mut before = Vec::new();
     for i in 0..5 {
         let article = app
@@ -107,7 +107,7 @@ async fn paging_through_articles_of_a_tag_while_new_ones_are_published_lists_eac
 #[tokio::test]
 async fn listings_are_newest_first_and_filter_by_tag_and_level() {
     let app = TestApp::spawn().await;
-    let owner = Caller::instructor();
+    let owner = app.instructor().await;
     let sql = app
         .published_course(
             &owner,
@@ -166,7 +166,7 @@ async fn listings_are_newest_first_and_filter_by_tag_and_level() {
 #[tokio::test]
 async fn a_cursor_that_was_tampered_with_or_belongs_to_another_listing_is_400() {
     let app = TestApp::spawn().await;
-    let owner = Caller::instructor();
+    let owner = app.instructor().await;
     for i in 0..3 {
         app.published_course(
             &owner,
@@ -236,7 +236,7 @@ async fn limit_is_capped_and_bad_filters_are_refused() {
 #[tokio::test]
 async fn tags_count_what_is_published() {
     let app = TestApp::spawn().await;
-    let owner = Caller::instructor();
+    let owner = app.instructor().await;
     let course = app
         .published_course(
             &owner,

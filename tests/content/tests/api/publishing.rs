@@ -1,7 +1,7 @@
 //! Publishing checks completeness and answers 422 listing everything that is missing; a
 //! published thing stays complete.
 
-use content_tests::{Caller, TestApp, etag, unique_slug};
+use content_tests::{TestApp, etag, unique_slug};
 use serde_json::{Value, json};
 use testkit::TestResponse;
 
@@ -34,7 +34,7 @@ fn assert_names(problems: &[String], field: &str, words: &str) {
 #[tokio::test]
 async fn publishing_an_empty_course_lists_everything_missing_and_leaves_it_a_draft() {
     let app = TestApp::spawn().await;
-    let owner = Caller::instructor();
+    let owner = app.instructor().await;
     let slug = unique_slug("empty");
     let course = app
         .create_course(
@@ -64,7 +64,7 @@ async fn publishing_an_empty_course_lists_everything_missing_and_leaves_it_a_dra
 #[tokio::test]
 async fn a_published_course_cannot_lose_its_last_lesson() {
     let app = TestApp::spawn().await;
-    let owner = Caller::instructor();
+    let owner = app.instructor().await;
     let slug = unique_slug("keep");
     app.published_course(&owner, &slug, json!({})).await;
     let first = app
@@ -95,7 +95,7 @@ async fn a_published_course_cannot_lose_its_last_lesson() {
 #[tokio::test]
 async fn an_article_without_a_meta_description_is_refused_by_name() {
     let app = TestApp::spawn().await;
-    let author = Caller::instructor();
+    let author = app.instructor().await;
     let article = app
         .create_article(&author, &unique_slug("no-meta"), json!({"seo": {}}))
         .await;
@@ -124,7 +124,7 @@ async fn an_article_without_a_meta_description_is_refused_by_name() {
 #[tokio::test]
 async fn an_article_linking_to_unknown_or_unpublished_pages_is_refused_until_they_are_published() {
     let app = TestApp::spawn().await;
-    let author = Caller::instructor();
+    let author = app.instructor().await;
     let draft = unique_slug("draft-target");
     app.create_article(&author, &draft, json!({})).await;
     let course = unique_slug("course-target");
@@ -188,7 +188,7 @@ async fn an_article_linking_to_unknown_or_unpublished_pages_is_refused_until_the
 #[tokio::test]
 async fn a_path_is_published_only_when_every_step_is() {
     let app = TestApp::spawn().await;
-    let admin = Caller::admin();
+    let admin = app.admin().await;
     let course = unique_slug("step-course");
     app.complete_course(&admin, &course, json!({})).await;
     let article = unique_slug("step-article");
@@ -245,7 +245,7 @@ async fn a_path_is_published_only_when_every_step_is() {
 #[tokio::test]
 async fn publishing_twice_changes_nothing_and_a_path_step_must_name_something() {
     let app = TestApp::spawn().await;
-    let owner = Caller::instructor();
+    let owner = app.instructor().await;
     let slug = unique_slug("twice");
     let once: Value = app.published_course(&owner, &slug, json!({})).await;
     let twice = app.publish(&owner, "courses", &slug).await;
@@ -256,7 +256,7 @@ async fn publishing_twice_changes_nothing_and_a_path_step_must_name_something() 
         "publishing again is not a change"
     );
 
-    let admin = Caller::admin();
+    let admin = app.admin().await;
     let response = app
         .post(&admin, "/paths", &json!({
             "slug": unique_slug("bad-steps"), "title": "Bad",

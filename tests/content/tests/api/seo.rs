@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use content_tests::{Caller, PUBLIC_BASE_URL, TestApp, unique_slug};
+use content_tests::{PUBLIC_BASE_URL, TestApp, unique_slug};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -50,8 +50,8 @@ fn sitemap_locations(xml: &str) -> BTreeSet<String> {
 #[tokio::test]
 async fn the_sitemap_parses_follows_the_protocol_and_lists_exactly_the_published_urls() {
     let app = TestApp::spawn().await;
-    let owner = Caller::instructor();
-    let admin = Caller::admin();
+    let owner = app.instructor().await;
+    let admin = app.admin().await;
     let course = unique_slug("listed-course");
     app.published_course(&owner, &course, json!({})).await;
     let renamed = unique_slug("renamed-course");
@@ -129,7 +129,7 @@ fn json_ld(page: &Value) -> Value {
 #[tokio::test]
 async fn the_json_ld_of_an_article_and_a_course_parses_and_carries_what_was_typed() {
     let app = TestApp::spawn().await;
-    let owner = Caller::instructor();
+    let owner = app.instructor().await;
     let hostile = r#"Quotes " and </script><script>alert(1)</script> & co"#;
     let article_slug = unique_slug("ld-article");
     let article = app
@@ -175,7 +175,7 @@ async fn the_json_ld_of_an_article_and_a_course_parses_and_carries_what_was_type
 #[tokio::test]
 async fn a_canonical_url_defaults_to_the_page_and_may_point_elsewhere() {
     let app = TestApp::spawn().await;
-    let owner = Caller::instructor();
+    let owner = app.instructor().await;
     let slug = unique_slug("canonical");
     let own = app.published_article(&owner, &slug, json!({})).await;
     assert_eq!(

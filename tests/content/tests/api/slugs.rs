@@ -1,13 +1,13 @@
 //! Slugs: unique per kind even under concurrent creation, and permanent — a renamed course,
 //! article or path answers its old URLs with 301 to the new one.
 
-use content_tests::{Caller, TestApp, course_body, etag, unique_slug};
+use content_tests::{TestApp, course_body, etag, unique_slug};
 use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_creation_of_two_courses_with_one_slug_yields_one_course_and_one_409() {
     let app = TestApp::spawn().await;
-    let (ada, grace) = (Caller::instructor(), Caller::instructor());
+    let (ada, grace) = (app.instructor().await, app.instructor().await);
     for round in 0..6 {
         let slug = unique_slug(&format!("contested{round}"));
         let body = course_body(&slug);
@@ -49,7 +49,7 @@ async fn concurrent_creation_of_two_courses_with_one_slug_yields_one_course_and_
 #[tokio::test]
 async fn a_renamed_course_answers_its_old_urls_with_301_to_the_new_ones() {
     let app = TestApp::spawn().await;
-    let owner = Caller::instructor();
+    let owner = app.instructor().await;
     let old = unique_slug("old-name");
     let new = unique_slug("new-name");
     let course = app.published_course(&owner, &old, json!({})).await;
@@ -92,7 +92,7 @@ async fn a_renamed_course_answers_its_old_urls_with_301_to_the_new_ones() {
 #[tokio::test]
 async fn an_old_slug_stays_its_course_s_and_can_be_taken_back() {
     let app = TestApp::spawn().await;
-    let owner = Caller::instructor();
+    let owner = app.instructor().await;
     let first = unique_slug("first");
     let second = unique_slug("second");
     let course = app.published_course(&owner, &first, json!({})).await;
@@ -107,7 +107,7 @@ async fn an_old_slug_stays_its_course_s_and_can_be_taken_back() {
         .await;
     renamed.assert_status(200);
 
-    app.post(&Caller::instructor(), "/courses", &course_body(&first))
+    app.post(&app.instructor().await, "/courses", &course_body(&first))
         .await
         .assert_problem(409, "conflict");
 
@@ -129,7 +129,7 @@ async fn an_old_slug_stays_its_course_s_and_can_be_taken_back() {
 #[tokio::test]
 async fn renaming_onto_another_course_s_slug_is_409_and_changes_nothing() {
     let app = TestApp::spawn().await;
-    let owner = Caller::instructor();
+    let owner = app.instructor().await;
     let taken = unique_slug("taken");
     let mine = unique_slug("mine");
     app.published_course(&owner, &taken, json!({})).await;
@@ -154,8 +154,8 @@ async fn renaming_onto_another_course_s_slug_is_409_and_changes_nothing() {
 #[tokio::test]
 async fn a_renamed_article_and_path_redirect_too_and_a_draft_s_old_slug_stays_hidden() {
     let app = TestApp::spawn().await;
-    let author = Caller::instructor();
-    let admin = Caller::admin();
+    let author = app.instructor().await;
+    let admin = app.admin().await;
     let old = unique_slug("article-old");
     let new = unique_slug("article-new");
     app.published_article(&author, &old, json!({})).await;
@@ -201,7 +201,7 @@ async fn a_renamed_article_and_path_redirect_too_and_a_draft_s_old_slug_stays_hi
 #[tokio::test]
 async fn a_renamed_lesson_answers_its_old_url_with_301_to_the_new_one() {
     let app = TestApp::spawn().await;
-    let owner = Caller::instructor();
+    let owner = app.instructor().await;
     let slug = unique_slug("course");
     app.published_course(&owner, &slug, json!({})).await;
     let old = format!("/courses/{slug}/lessons/{slug}-intro");

@@ -1,13 +1,13 @@
 //! Drafts and archived things are 404 to the public and to other instructors, and visible to
 //! their authors and to admins; only instructors and admins write, and only what they own.
 
-use content_tests::{Caller, TestApp, course_body, unique_slug};
+use content_tests::{TestApp, course_body, unique_slug};
 use serde_json::json;
 
 #[tokio::test]
 async fn a_draft_course_is_404_for_the_public_and_another_instructor_and_200_for_its_owner() {
     let app = TestApp::spawn().await;
-    let owner = Caller::instructor();
+    let owner = app.instructor().await;
     let slug = unique_slug("draft");
     let course = app.create_course(&owner, course_body(&slug)).await;
     let id = course["id"].as_str().expect("an id");
@@ -15,10 +15,10 @@ async fn a_draft_course_is_404_for_the_public_and_another_instructor_and_200_for
     for reference in [id, slug.as_str()] {
         let path = format!("/courses/{reference}");
         app.get(&path).await.assert_problem(404, "not-found");
-        app.get_as(&Caller::instructor(), &path)
+        app.get_as(&app.instructor().await, &path)
             .await
             .assert_problem(404, "not-found");
-        app.get_as(&Caller::learner(), &path)
+        app.get_as(&app.learner().await, &path)
             .await
             .assert_problem(404, "not-found");
         let mine = app.get_as(&owner, &path).await;
@@ -28,15 +28,17 @@ async fn a_draft_course_is_404_for_the_public_and_another_instructor_and_200_for
             "draft",
             "the owner sees the draft as a draft"
         );
-        app.get_as(&Caller::admin(), &path).await.assert_status(200);
+        app.get_as(&app.admin().await, &path)
+            .await
+            .assert_status(200);
     }
 }
 
 #[tokio::test]
 async fn a_draft_article_and_a_draft_path_are_404_to_everyone_but_their_editors() {
     let app = TestApp::spawn().await;
-    let author = Caller::instructor();
-    let admin = Caller::admin();
+    let author = app.instructor().await;
+    let admin = app.admin().await;
     let article = app
         .create_article(&author, &unique_slug("draft-article"), json!({}))
         .await;
@@ -54,7 +56,7 @@ async fn a_draft_article_and_a_draft_path_are_404_to_everyone_but_their_editors(
 
     for page in [&article_path, &path_path] {
         app.get(page).await.assert_problem(404, "not-found");
-        app.get_as(&Caller::instructor(), page)
+        app.get_as(&app.instructor().await, page)
             .await
             .assert_problem(404, "not-found");
         app.get_as(&admin, page).await.assert_status(200);
@@ -68,7 +70,7 @@ async fn a_draft_article_and_a_draft_path_are_404_to_everyone_but_their_editors(
 #[tokio::test]
 async fn an_archived_course_disappears_for_the_public_but_not_for_its_owner() {
     let app = TestApp::spawn().await;
-    let owner = Caller::instructor();
+    let owner = app.instructor().await;
     let slug = unique_slug("archived");
     let course = app.published_course(&owner, &slug, json!({})).await;
     let id = course["id"].as_str().expect("an id");
@@ -99,7 +101,7 @@ async fn an_archived_course_disappears_for_the_public_but_not_for_its_owner() {
 #[tokio::test]
 async fn only_instructors_and_admins_write_and_only_what_they_own() {
     let app = TestApp::spawn().await;
-    let owner = Caller::instructor();
+    let owner = app.instructor().await;
     let slug = unique_slug("owned");
     app.published_course(&owner, &slug, json!({})).await;
     let path = format!("/courses/{slug}");
@@ -112,25 +114,25 @@ async fn only_instructors_and_admins_write_and_only_what_they_own() {
         .await
         .assert_problem(401, "unauthenticated");
     app.post(
-        &Caller::learner(),
+        &app.learner().await,
         "/courses",
         &course_body(&unique_slug("learner")),
     )
     .await
     .assert_problem(403, "forbidden");
     app.patch(
-        &Caller::instructor(),
+        &app.instructor().await,
         &path,
         &etag,
         &json!({"title": "Taken over"}),
     )
     .await
     .assert_problem(403, "forbidden");
-    app.publish(&Caller::instructor(), "courses", &slug)
+    app.publish(&app.instructor().await, "courses", &slug)
         .await
         .assert_problem(403, "forbidden");
     app.post(
-        &Caller::instructor(),
+        &app.instructor().await,
         "/paths",
         &json!({"slug": "p", "title": "P"}),
     )
@@ -139,7 +141,7 @@ async fn only_instructors_and_admins_write_and_only_what_they_own() {
 
     let admin_edit = app
         .patch(
-            &Caller::admin(),
+            &app.admin().await,
             &path,
             &etag,
             &json!({"title": "Edited by an admin"}),
@@ -152,7 +154,7 @@ async fn only_instructors_and_admins_write_and_only_what_they_own() {
 #[tokio::test]
 async fn fields_the_server_owns_cannot_be_set_by_a_client() {
     let app = TestApp::spawn().await;
-    let instructor = Caller::instructor();
+    let instructor = app.instructor().await;
     for (field, value) in [
         ("status", json!("published")),
         ("version", json!(99)),
@@ -170,7 +172,7 @@ async fn fields_the_server_owns_cannot_be_set_by_a_client() {
         );
     }
     let mut body = course_body(&unique_slug("mass"));
-    body["instructors"] = json!([Caller::instructor().id]);
+    body["instructors"] = json!([app.instructor().await.id]);
     let response = app.post(&instructor, "/courses", &body).await;
     response.assert_problem(422, "validation-failed");
     assert_eq!(response.json()["errors"][0]["field"], "instructors");

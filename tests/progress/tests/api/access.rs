@@ -9,10 +9,10 @@ use testkit::forgery::forged_tokens;
 /// A course where learner B has made progress and earned a certificate, and A has enrolled.
 async fn two_learners() -> (TestApp, Course, Caller, Caller, String) {
     let app = TestApp::spawn().await;
-    let instructor = Caller::instructor("Ken Thompson");
+    let instructor = app.instructor("Ken Thompson").await;
     let course = Course::published("Operating systems", 2, &instructor);
     app.put_course(&course).await;
-    let (a, b) = (Caller::learner("Alice"), Caller::learner("Bob"));
+    let (a, b) = (app.learner("Alice").await, app.learner("Bob").await);
     app.enrolled_with(&b, &course, &course.lessons()).await;
     app.enrolled_with(&a, &course, &[]).await;
     let certificate = app.certificate_of(&b, &course).await;
@@ -97,7 +97,7 @@ async fn a_learner_cannot_read_course_statistics_or_learners() {
 #[tokio::test]
 async fn an_instructor_reads_statistics_only_for_their_own_courses() {
     let app = TestApp::spawn().await;
-    let (owner, other) = (Caller::instructor("Owner"), Caller::instructor("Other"));
+    let (owner, other) = (app.instructor("Owner").await, app.instructor("Other").await);
     let course = Course::published("Cloud platforms", 2, &owner);
     let theirs = Course::published("Security", 2, &other);
     app.put_course(&course).await;
@@ -112,7 +112,7 @@ async fn an_instructor_reads_statistics_only_for_their_own_courses() {
         .await
         .assert_problem(403, "forbidden");
 
-    let admin = Caller::admin("Admin");
+    let admin = app.admin("Admin").await;
     app.stats(&admin, theirs.id).await.assert_status(200);
     app.learners(&admin, theirs.id, "").await.assert_status(200);
     let unknown = shared::catalog::CourseId::new();
@@ -124,12 +124,12 @@ async fn an_instructor_reads_statistics_only_for_their_own_courses() {
 #[tokio::test]
 async fn only_an_admin_revokes_a_certificate_and_the_public_page_then_says_so() {
     let (app, course, _, _, certificate) = two_learners().await;
-    let owner = Caller::instructor("Ken Thompson");
+    let owner = app.instructor("Ken Thompson").await;
     app.revoke(&owner, &certificate)
         .await
         .assert_problem(403, "forbidden");
 
-    let admin = Caller::admin("Registrar");
+    let admin = app.admin("Registrar").await;
     let revoked = app.revoke(&admin, &certificate).await;
     revoked.assert_status(200);
     assert_eq!(revoked.json()["status"], "revoked");

@@ -40,10 +40,10 @@ async fn fifty_racing_completions_by_one_learner_count_each_lesson_once_and_issu
 {
     // Arrange: a 10-lesson course and an enrolled learner.
     let app = TestApp::spawn_for_races().await;
-    let instructor = Caller::instructor("Linus");
+    let instructor = app.instructor("Linus").await;
     let course = Course::published("Databases in depth", 10, &instructor);
     app.put_course(&course).await;
-    let learner = Caller::learner("Margaret Hamilton");
+    let learner = app.learner("Margaret Hamilton").await;
     app.enrolled_with(&learner, &course, &[]).await;
 
     // Act: 50 completions at once, five of each lesson, interleaved.
@@ -88,12 +88,12 @@ async fn fifty_racing_completions_by_one_learner_count_each_lesson_once_and_issu
 async fn twenty_learners_enrolling_at_once_twice_each_are_counted_once_each() {
     // Arrange
     let app = TestApp::spawn_for_races().await;
-    let instructor = Caller::instructor("Barbara Liskov");
+    let instructor = app.instructor("Barbara Liskov").await;
     let course = Course::published("System design", 3, &instructor);
     app.put_course(&course).await;
-    let learners: Vec<Caller> = (0..20)
-        .map(|n| Caller::learner(&format!("Learner {n}")))
-        .collect();
+    let learners: Vec<Caller> = app
+        .learners_named((0..20).map(|n| format!("Learner {n}")))
+        .await;
 
     // Act: every learner enrolls twice, all 40 requests at once.
     let responses = all(learners.iter().chain(learners.iter()).map(|learner| {
@@ -124,12 +124,12 @@ async fn twenty_learners_enrolling_at_once_twice_each_are_counted_once_each() {
 async fn racing_final_completions_issue_exactly_one_certificate_per_learner() {
     // Arrange: five learners, each two lessons short of a four-lesson course.
     let app = TestApp::spawn_for_races().await;
-    let instructor = Caller::instructor("Edsger Dijkstra");
+    let instructor = app.instructor("Edsger Dijkstra").await;
     let course = Course::published("Algorithms", 4, &instructor);
     app.put_course(&course).await;
-    let learners: Vec<Caller> = (0..5)
-        .map(|n| Caller::learner(&format!("Finisher {n}")))
-        .collect();
+    let learners: Vec<Caller> = app
+        .learners_named((0..5).map(|n| format!("Finisher {n}")))
+        .await;
     for learner in &learners {
         app.enrolled_with(learner, &course, &course.lessons()[..2])
             .await;
@@ -170,12 +170,12 @@ async fn racing_final_completions_issue_exactly_one_certificate_per_learner() {
 async fn racing_completions_and_withdrawals_leave_counters_equal_to_a_recount() {
     // Arrange
     let app = TestApp::spawn_for_races().await;
-    let instructor = Caller::instructor("Frances Allen");
+    let instructor = app.instructor("Frances Allen").await;
     let course = Course::published("Compilers", 6, &instructor);
     app.put_course(&course).await;
-    let learners: Vec<Caller> = (0..4)
-        .map(|n| Caller::learner(&format!("Student {n}")))
-        .collect();
+    let learners: Vec<Caller> = app
+        .learners_named((0..4).map(|n| format!("Student {n}")))
+        .await;
     for learner in &learners {
         app.enrolled_with(learner, &course, &[]).await;
     }
@@ -204,11 +204,11 @@ async fn racing_completions_and_withdrawals_leave_counters_equal_to_a_recount() 
 async fn the_last_two_lessons_completed_at_once_still_complete_the_course_with_a_certificate() {
     // Arrange: twelve learners, each two lessons short of a three-lesson course.
     let app = TestApp::spawn_for_races().await;
-    let course = Course::published("Distributed systems", 3, &Caller::instructor("Leslie"));
+    let course = Course::published("Distributed systems", 3, &app.instructor("Leslie").await);
     app.put_course(&course).await;
-    let learners: Vec<Caller> = (0..12)
-        .map(|n| Caller::learner(&format!("Racer {n}")))
-        .collect();
+    let learners: Vec<Caller> = app
+        .learners_named((0..12).map(|n| format!("Racer {n}")))
+        .await;
     for learner in &learners {
         app.enrolled_with(learner, &course, &[course.lesson(0)])
             .await;
@@ -244,9 +244,9 @@ async fn racing_completions_after_an_outline_change_completed_the_course_issue_o
     // Arrange: two of three lessons completed, then the third removed from the outline, so the
     // course is complete and the certificate due with the next completion.
     let app = TestApp::spawn_for_races().await;
-    let mut course = Course::published("Refactoring", 3, &Caller::instructor("Martin"));
+    let mut course = Course::published("Refactoring", 3, &app.instructor("Martin").await);
     app.put_course(&course).await;
-    let learner = Caller::learner("Kent");
+    let learner = app.learner("Kent").await;
     let [l0, l1, _] = course.lessons()[..] else {
         unreachable!("three lessons")
     };

@@ -19,9 +19,9 @@ fn offline_validation() -> Validation {
 
 /// A course completed by a learner, and the certificate's id and credential.
 async fn completed_course(app: &TestApp) -> (Course, Caller, String, String) {
-    let course = Course::published("Web security", 2, &Caller::instructor("I"));
+    let course = Course::published("Web security", 2, &app.instructor("I").await);
     app.put_course(&course).await;
-    let learner = Caller::learner("Katherine Johnson");
+    let learner = app.learner("Katherine Johnson").await;
     app.enrolled_with(&learner, &course, &course.lessons())
         .await;
     let id = app.certificate_of(&learner, &course).await;
@@ -148,6 +148,7 @@ async fn the_certificate_key_can_come_from_secrets_manager() {
         [
             "TABLE_NAME",
             "CONTENT_TABLE_NAME",
+            "AUTH_TABLE_NAME",
             "DYNAMODB_ENDPOINT",
             "PUBLIC_BASE_URL",
             "JWKS",

@@ -1,15 +1,15 @@
 //! A learner's whole way through a course, end to end.
 
-use progress_tests::{Caller, Course, TestApp, lesson_ids};
+use progress_tests::{Course, TestApp, lesson_ids};
 
 #[tokio::test]
 async fn a_learner_completes_a_course_gets_one_certificate_and_keeps_their_history() {
     // Arrange
     let app = TestApp::spawn().await;
-    let instructor = Caller::instructor("Grace Hopper");
+    let instructor = app.instructor("Grace Hopper").await;
     let course = Course::published("Node.js and Express", 5, &instructor);
     app.put_course(&course).await;
-    let learner = Caller::learner("Ada Lovelace");
+    let learner = app.learner("Ada Lovelace").await;
 
     // Enroll: 201 the first time, 200 after.
     let enrolled = app.enroll(&learner, course.id).await;

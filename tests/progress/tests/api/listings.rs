@@ -15,11 +15,11 @@ fn items(response: &Value) -> Vec<Value> {
 async fn a_learners_enrollments_come_newest_first_a_page_at_a_time_with_their_progress() {
     // Arrange: three courses enrolled one after the other, one lesson of the first completed.
     let app = TestApp::spawn().await;
-    let instructor = Caller::instructor("I");
+    let instructor = app.instructor("I").await;
     let courses: Vec<Course> = (0..3)
         .map(|n| Course::published(&format!("Course {n}"), 4, &instructor))
         .collect();
-    let learner = Caller::learner("Collector");
+    let learner = app.learner("Collector").await;
     for course in &courses {
         app.put_course(course).await;
         app.enrolled_with(&learner, course, &[]).await;
@@ -60,7 +60,7 @@ async fn a_learners_enrollments_come_newest_first_a_page_at_a_time_with_their_pr
     assert!(oldest["completed_at"].is_null());
 
     // Another learner's cursor, or a changed one, is refused.
-    let other = Caller::learner("Other");
+    let other = app.learner("Other").await;
     app.enrollments(&other, &format!("?cursor={cursor}"))
         .await
         .assert_problem(400, "malformed-request");
@@ -99,12 +99,12 @@ async fn enrollments_made_within_one_second_list_newest_enrolled_first() {
     // Arrange: three courses created in one order (their ids sort that way) and enrolled in
     // another, all within one second.
     let app = TestApp::spawn_at(one_second_clock()).await;
-    let instructor = Caller::instructor("I");
+    let instructor = app.instructor("I").await;
     let mut courses: Vec<Course> = (0..3)
         .map(|n| Course::published(&format!("Course {n}"), 1, &instructor))
         .collect();
     courses.sort_by_key(|course| course.id);
-    let learner = Caller::learner("Quick");
+    let learner = app.learner("Quick").await;
     for course in &courses {
         app.put_course(course).await;
     }
@@ -137,12 +137,12 @@ async fn a_roster_of_learners_enrolled_within_one_second_lists_the_newest_first(
     // Arrange: three learners, in the order of their ids, who enroll in another order, all
     // within one second.
     let app = TestApp::spawn_at(one_second_clock()).await;
-    let instructor = Caller::instructor("Roster keeper");
+    let instructor = app.instructor("Roster keeper").await;
     let course = Course::published("Roster", 1, &instructor);
     app.put_course(&course).await;
-    let mut learners: Vec<Caller> = (0..3)
-        .map(|n| Caller::learner(&format!("Learner {n}")))
-        .collect();
+    let mut learners: Vec<Caller> = app
+        .learners_named((0..3).map(|n| format!("Learner {n}")))
+        .await;
     learners.sort_by_key(|learner| learner.id);
     for n in [2, 0, 1] {
         app.enrolled_with(&learners[n], &course, &[]).await;
@@ -168,13 +168,13 @@ async fn a_roster_of_learners_enrolled_within_one_second_lists_the_newest_first(
 #[tokio::test]
 async fn a_course_roster_shows_each_learner_with_percent_and_last_activity() {
     let app = TestApp::spawn().await;
-    let instructor = Caller::instructor("Roster keeper");
+    let instructor = app.instructor("Roster keeper").await;
     let course = Course::published("Roster", 2, &instructor);
     app.put_course(&course).await;
     let (done, started, gone) = (
-        Caller::learner("Done"),
-        Caller::learner("Started"),
-        Caller::learner("Gone"),
+        app.learner("Done").await,
+        app.learner("Started").await,
+        app.learner("Gone").await,
     );
     app.enrolled_with(&done, &course, &course.lessons()).await;
     app.enrolled_with(&started, &course, &[course.lesson(0)])
@@ -205,9 +205,9 @@ async fn a_course_roster_shows_each_learner_with_percent_and_last_activity() {
 #[tokio::test]
 async fn the_public_verification_page_is_cacheable_and_answers_304_when_unchanged() {
     let app = TestApp::spawn().await;
-    let course = Course::published("Caching", 1, &Caller::instructor("I"));
+    let course = Course::published("Caching", 1, &app.instructor("I").await);
     app.put_course(&course).await;
-    let learner = Caller::learner("Cached");
+    let learner = app.learner("Cached").await;
     app.enrolled_with(&learner, &course, &course.lessons())
         .await;
     let id = app.certificate_of(&learner, &course).await;
@@ -231,7 +231,7 @@ async fn the_public_verification_page_is_cacheable_and_answers_304_when_unchange
     unchanged.assert_status(304);
     assert!(unchanged.body.is_empty());
 
-    app.revoke(&Caller::admin("A"), &id)
+    app.revoke(&app.admin("A").await, &id)
         .await
         .assert_status(200);
     let changed = app

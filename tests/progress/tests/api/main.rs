@@ -1,6 +1,7 @@
 //! Integration tests of `progress`: one binary, a module per feature.
 
 mod access;
+mod authorization;
 mod concurrency;
 mod credential;
 mod journey;

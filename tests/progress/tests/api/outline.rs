@@ -1,15 +1,15 @@
 //! Progress is measured against the course's current outline.
 
-use progress_tests::{Caller, Course, TestApp, lesson_id, lesson_ids};
+use progress_tests::{Course, TestApp, lesson_id, lesson_ids};
 use shared::catalog::LessonId;
 
 #[tokio::test]
 async fn removing_a_lesson_and_adding_another_change_the_percentage_as_the_rules_say() {
     // Arrange: four lessons [l0 l1 l2] [l3], the first two completed.
     let app = TestApp::spawn().await;
-    let mut course = Course::published("Career paths", 4, &Caller::instructor("I"));
+    let mut course = Course::published("Career paths", 4, &app.instructor("I").await);
     app.put_course(&course).await;
-    let learner = Caller::learner("Steady");
+    let learner = app.learner("Steady").await;
     let [l0, l1, l2, l3] = course.lessons()[..] else {
         unreachable!("four lessons")
     };
@@ -70,9 +70,9 @@ async fn when_an_outline_change_leaves_nothing_missing_the_next_completion_issue
 {
     // Arrange: three lessons, two completed; then the missing one is removed.
     let app = TestApp::spawn().await;
-    let mut course = Course::published("Testing", 3, &Caller::instructor("I"));
+    let mut course = Course::published("Testing", 3, &app.instructor("I").await);
     app.put_course(&course).await;
-    let learner = Caller::learner("Lucky");
+    let learner = app.learner("Lucky").await;
     let [l0, l1, l2] = course.lessons()[..] else {
         unreachable!("three lessons")
     };

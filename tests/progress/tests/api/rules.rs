@@ -1,12 +1,12 @@
 //! The rules of enrolling and completing: an enrollment, a lesson of the current outline and a
 //! published course are required; input is validated with field errors.
 
-use progress_tests::{Caller, Course, TestApp, lesson_ids};
+use progress_tests::{Course, TestApp, lesson_ids};
 use serde_json::json;
 use shared::catalog::{CourseId, LessonId, PublicationStatus};
 
 async fn published_course(app: &TestApp, lessons: usize) -> Course {
-    let course = Course::published("Backend engineering", lessons, &Caller::instructor("I"));
+    let course = Course::published("Backend engineering", lessons, &app.instructor("I").await);
     app.put_course(&course).await;
     course
 }
@@ -15,7 +15,7 @@ async fn published_course(app: &TestApp, lessons: usize) -> Course {
 async fn completing_a_lesson_without_an_enrollment_is_forbidden() {
     let app = TestApp::spawn().await;
     let course = published_course(&app, 3).await;
-    let learner = Caller::learner("Not enrolled");
+    let learner = app.learner("Not enrolled").await;
 
     app.complete(&learner, course.id, course.lesson(0))
         .await
@@ -47,7 +47,7 @@ async fn completing_a_lesson_outside_the_course_is_not_found() {
     let app = TestApp::spawn().await;
     let course = published_course(&app, 3).await;
     let other = published_course(&app, 1).await;
-    let learner = Caller::learner("Enrolled");
+    let learner = app.learner("Enrolled").await;
     app.enrolled_with(&learner, &course, &[]).await;
 
     for lesson in [LessonId::new(), other.lesson(0)] {
@@ -70,8 +70,8 @@ async fn completing_a_lesson_outside_the_course_is_not_found() {
 #[tokio::test]
 async fn an_unpublished_or_unknown_course_is_not_found() {
     let app = TestApp::spawn().await;
-    let learner = Caller::learner("Curious");
-    let draft = Course::published("Draft course", 2, &Caller::instructor("I"))
+    let learner = app.learner("Curious").await;
+    let draft = Course::published("Draft course", 2, &app.instructor("I").await)
         .with_status(PublicationStatus::Draft);
     app.put_course(&draft).await;
 
@@ -99,7 +99,7 @@ async fn an_unpublished_or_unknown_course_is_not_found() {
 #[tokio::test]
 async fn enrolling_needs_a_well_formed_course_id_and_nothing_else() {
     let app = TestApp::spawn().await;
-    let learner = Caller::learner("Typo");
+    let learner = app.learner("Typo").await;
     for (body, field) in [
         (json!({}), "course_id"),
         (json!({"course_id": "node-js"}), "course_id"),
@@ -121,7 +121,7 @@ async fn enrolling_needs_a_well_formed_course_id_and_nothing_else() {
 async fn a_position_is_remembered_for_resuming_and_validated() {
     let app = TestApp::spawn().await;
     let course = published_course(&app, 3).await;
-    let learner = Caller::learner("Resumer");
+    let learner = app.learner("Resumer").await;
     app.enrolled_with(&learner, &course, &[]).await;
 
     app.set_position(
@@ -167,7 +167,7 @@ async fn a_position_is_remembered_for_resuming_and_validated() {
 async fn taking_back_a_completion_lowers_the_percentage_and_its_counter() {
     let app = TestApp::spawn().await;
     let course = published_course(&app, 4).await;
-    let learner = Caller::learner("Undecided");
+    let learner = app.learner("Undecided").await;
     app.enrolled_with(&learner, &course, &course.lessons()[..2])
         .await;
 
@@ -196,7 +196,7 @@ async fn taking_back_a_completion_lowers_the_percentage_and_its_counter() {
 async fn progress_in_a_course_never_enrolled_in_is_not_found() {
     let app = TestApp::spawn().await;
     let course = published_course(&app, 1).await;
-    let learner = Caller::learner("Stranger");
+    let learner = app.learner("Stranger").await;
     app.progress(&learner, course.id)
         .await
         .assert_problem(404, "not-found");

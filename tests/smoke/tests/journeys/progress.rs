@@ -70,6 +70,7 @@ impl Learning<'_> {
 #[ignore = "needs SMOKE_BASE_URL: a deployed or local stack"]
 async fn a_new_learner_completes_the_first_course_and_earns_one_verifiable_certificate() {
     let api = Api::from_env();
+    Learner::assert_verifiable(&api);
     let learner = Learner::register(&api, LEARNER_NAME).await;
     let (card, course) = first_course(&api).await;
     let lessons: Vec<_> = course.outline.lessons().collect();

@@ -1,10 +1,9 @@
 //! Every function answers a body it cannot take — malformed JSON, the wrong media type, or
 //! 2 MiB — with a problem+json 4xx, never a 500 or plain text.
 
-use shared::identity::{Role, UserId};
-use stack_tests::Stack;
+use shared::identity::Role;
+use stack_tests::{Stack, access};
 use testkit::TestResponse;
-use testkit::tokens::access_token;
 
 /// Posts `body` as `content_type` to a route of each function that takes a JSON body (with the
 /// token it needs); returns each function's answer.
@@ -13,18 +12,14 @@ async fn post_to_every_function(
     content_type: &str,
     body: &str,
 ) -> Vec<(&'static str, TestResponse)> {
+    let (_, instructor) = stack
+        .account("teacher@skillpath.test", Role::Instructor)
+        .await;
+    let (_, learner) = stack.account("ada@skillpath.test", Role::Learner).await;
     let routes = [
         ("auth", "/auth/login", None),
-        (
-            "content",
-            "/courses",
-            Some(access_token(UserId::new(), Role::Instructor)),
-        ),
-        (
-            "progress",
-            "/me/enrollments",
-            Some(access_token(UserId::new(), Role::Learner)),
-        ),
+        ("content", "/courses", Some(access(&instructor))),
+        ("progress", "/me/enrollments", Some(access(&learner))),
     ];
     let mut answers = Vec::new();
     for (function, path, token) in routes {

@@ -1,5 +1,6 @@
 //! Tests of the whole stack: one binary, a module per concern.
 
+mod authorization;
 mod bodies;
 mod faults;
 mod journey;

@@ -10,10 +10,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use axum::http::Method;
 use serde_yaml::Value;
-use shared::identity::{Role, UserId};
+use shared::identity::Role;
 use stack_tests::{FUNCTIONS, Route, Stack, repo_file, routing_table, sample_path};
 use testkit::TestResponse;
-use testkit::tokens::access_token;
 
 const DOCUMENT: &str = "infra/openapi.yaml";
 /// The keys of a path item that are operations.
@@ -353,7 +352,8 @@ async fn every_operation_that_takes_a_body_answers_one_that_is_not_utf8_with_a_4
         .into_iter()
         .map(|route| ((route.method.clone(), route.path.clone()), route))
         .collect();
-    let token = access_token(UserId::new(), Role::Admin);
+    let (_, admin) = stack.account("root@skillpath.test", Role::Admin).await;
+    let token = stack_tests::access(&admin);
     let mut checked = 0;
     for operation in operations(&doc) {
         if operation.operation.get("requestBody").is_none() {

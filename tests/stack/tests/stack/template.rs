@@ -17,14 +17,17 @@ use testkit::tables::{table_definitions, template};
 
 /// The cross-table reads DESIGN §2 allows, read-only: (function, the other function's table,
 /// actions). content reads one enrollment; progress reads one course outline, or the outlines of
-/// a page of enrollments in one BatchGetItem (`GET /me/enrollments`).
-const CROSS_READS: [(&str, &str, &[&str]); 2] = [
+/// a page of enrollments in one BatchGetItem (`GET /me/enrollments`); both read the caller's
+/// account and session items in one BatchGetItem on their privileged routes (`shared::account`).
+const CROSS_READS: [(&str, &str, &[&str]); 4] = [
     ("content", "ProgressTable", &["dynamodb:GetItem"]),
+    ("content", "AuthTable", &["dynamodb:BatchGetItem"]),
     (
         "progress",
         "ContentTable",
         &["dynamodb:GetItem", "dynamodb:BatchGetItem"],
     ),
+    ("progress", "AuthTable", &["dynamodb:BatchGetItem"]),
 ];
 /// The secrets each function may read: auth its access-token key and the certificate keys it
 /// publishes, progress its certificate key.
@@ -463,7 +466,7 @@ fn each_function_uses_only_its_own_table_and_indexes_plus_the_two_read_only_cros
             cross, expected,
             "{role}: the reads of other functions' tables differ from the allowed read-only \
              ones (content → ProgressTable GetItem, progress → ContentTable GetItem and \
-             BatchGetItem)"
+             BatchGetItem, both → AuthTable BatchGetItem)"
         );
     }
 }

@@ -2,20 +2,19 @@
 //! (auth's own routes are covered in tests/auth).
 
 use serde_json::json;
-use shared::identity::{Role, UserId};
+use shared::identity::Role;
 use stack_tests::Stack;
 use testkit::forgery::forged_tokens;
-use testkit::tokens::access_token;
 
 #[tokio::test]
 async fn every_forged_token_is_refused_by_content_and_progress() {
     let stack = Stack::start().await;
-    let user = UserId::new();
+    let (user, admin) = stack.account("root@skillpath.test", Role::Admin).await;
     let course = json!({"title": "Forged course"});
 
     // The same requests with a genuine token get past authentication, so each 401 below is
     // the forgery's doing.
-    let genuine = access_token(user, Role::Admin);
+    let genuine = stack_tests::access(&admin);
     let content = stack
         .content
         .post("/courses")
