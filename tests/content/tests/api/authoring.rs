@@ -313,7 +313,7 @@ async fn invalid_input_is_refused_with_the_field_named() {
 #[tokio::test]
 async fn a_title_with_a_bidi_override_or_an_invisible_character_is_refused() {
     let app = TestApp::spawn().await;
-    let owner = Caller::instructor();
+    let owner = app.instructor().await;
     for title in [
         "SQL \u{202e}lortnoc",
         "SQL\u{200b}basics",
