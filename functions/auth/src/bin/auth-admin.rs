@@ -38,6 +38,7 @@ use shared::clock::Clock;
 use shared::config::{Env, TableName};
 use shared::dynamo::DynamoSettings;
 use shared::identity::Role;
+use shared::page::CursorKey;
 use shared::token::{SigningKey, jwks};
 
 const USAGE: &str = "usage:
@@ -125,7 +126,12 @@ async fn create_user(args: &[String]) -> anyhow::Result<()> {
     let table = TableName::from_env(&env, "TABLE_NAME")?;
     let settings = DynamoSettings::from_env(&env)?;
     let sdk = shared::dynamo::load_aws_config().await;
-    let store = Store::new(shared::dynamo::client(&sdk, &settings), table);
+    // create-user lists nothing: its cursors, if any, would never leave this process.
+    let store = Store::new(
+        shared::dynamo::client(&sdk, &settings),
+        table,
+        CursorKey::ephemeral(),
+    );
 
     let now = Clock::system().now();
     let (account, created) = match provision(&store, email, name, role, password, now).await {
