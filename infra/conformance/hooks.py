@@ -16,9 +16,9 @@ LOCAL_ROUTER_PROBLEM = "https://httpstatuses.com/"
 def filter_body(context, body):
     """Sends no body that is not UTF-8.
 
-    The local router cannot put such a body into an API Gateway event and answers 500 itself,
-    before any function runs; API Gateway hands it over base64-encoded and the functions answer
-    400 (tests/stack checks that in-process, for every operation of the document with a body).
+    Such bodies are checked elsewhere: in-process for every operation of the document with a
+    body (tests/stack), and through the local API Gateway, which hands them over base64-encoded
+    as API Gateway does (infra/local/check-gateway).
     """
     if isinstance(body, (bytes, bytearray)):
         try:

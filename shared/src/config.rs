@@ -136,10 +136,42 @@ impl Env {
         }
     }
 
+    /// Exactly one of `local` (a value given here: the local stack's) and `secret` (the ARN of
+    /// the AWS Secrets Manager secret that holds it instead).
+    ///
+    /// # Errors
+    /// When neither or both are set, or the secret is not an ARN.
+    pub fn local_or_secret(&self, local: &str, secret: &str) -> Result<Sourced<'_>, ConfigError> {
+        match (self.optional(local), self.optional(secret)) {
+            (Some(value), None) => Ok(Sourced::Local(value)),
+            (None, Some(arn)) if arn.starts_with("arn:") => Ok(Sourced::Secret(arn)),
+            (None, Some(other)) => Err(ConfigError::malformed(
+                secret,
+                format!("{other:?} is not an ARN"),
+            )),
+            (None, None) => Err(ConfigError::Missing {
+                name: format!("{local} or {secret}"),
+            }),
+            (Some(_), Some(_)) => Err(ConfigError::malformed(
+                local,
+                format!("set either it or {secret}, not both"),
+            )),
+        }
+    }
+
     /// Whether the process runs inside AWS Lambda (as opposed to a test or a local tool).
     pub fn in_lambda(&self) -> bool {
         self.optional("AWS_LAMBDA_FUNCTION_NAME").is_some()
     }
+}
+
+/// Where [`Env::local_or_secret`] found a value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sourced<'a> {
+    /// Given in the environment (the local stack).
+    Local(&'a str),
+    /// The ARN of the Secrets Manager secret that holds it (AWS).
+    Secret(&'a str),
 }
 
 /// The name of a DynamoDB table, as given to the function by the template.

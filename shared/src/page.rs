@@ -1,20 +1,23 @@
 //! Pagination: a capped `limit`, and opaque cursors that carry a listing's position.
 //!
-//! A cursor is the `LastEvaluatedKey` of a query, encoded with a checksum. Cursors are not
-//! secrets: their job is to be opaque (clients must not build them) and safe (a changed or
-//! foreign cursor is a 400, never a 500 and never a read outside the listing). Decoding checks
-//! the checksum, that the key has exactly the listing's key attributes, and that it lies in the
-//! partition the listing reads; so a forged cursor can at most start the same listing at
-//! another position, which reveals nothing the listing would not.
+//! A cursor is the `LastEvaluatedKey` of a query, signed with the function's cursor key
+//! (HMAC-SHA256). Cursors are not secrets: their job is to be opaque (clients cannot build or
+//! change them) and safe (a changed or foreign cursor is a 400, never a 500 and never a read
+//! outside the listing). Decoding checks the signature in constant time, then that the key has
+//! exactly the listing's key attributes, none of them empty, and that it lies in the partition
+//! the listing reads.
 
 use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
 
+use aws_lc_rs::hmac;
 use aws_sdk_dynamodb::types::AttributeValue;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
+use crate::config::{ConfigError, Env, Sourced};
 use crate::dynamo::{DbError, Item, Query, Table, from_item};
 use crate::error::ApiError;
 
@@ -49,21 +52,22 @@ impl From<ListError> for ApiError {
 }
 
 /// One page of `listing`: `query` (which must read `listing`'s partition, `limit` set) started
-/// after `cursor`, each item read by `read`.
+/// after `cursor` (signed with `key`), each item read by `read`.
 ///
 /// # Errors
 /// [`ListError::Cursor`] for a cursor of another listing; when DynamoDB fails or `read` does.
 pub async fn read_page<T>(
     table: &Table,
+    key: &CursorKey,
     query: Query,
     listing: Listing<'_>,
     cursor: Option<&str>,
     read: impl FnMut(Item) -> Result<T, DbError>,
 ) -> Result<Page<T>, ListError> {
-    let start = cursor.map(|c| decode_cursor(c, listing)).transpose()?;
+    let start = cursor.map(|c| key.decode(c, listing)).transpose()?;
     let page = table.query(query.start(start)).await?;
     Ok(Page {
-        next_cursor: encode_cursor(page.last_key.as_ref()),
+        next_cursor: key.encode(page.last_key.as_ref()),
         items: page.items.into_iter().map(read).collect::<Result<_, _>>()?,
     })
 }
@@ -74,11 +78,12 @@ pub async fn read_page<T>(
 /// As [`read_page`].
 pub async fn read_items<T: serde::de::DeserializeOwned>(
     table: &Table,
+    key: &CursorKey,
     query: Query,
     listing: Listing<'_>,
     cursor: Option<&str>,
 ) -> Result<Page<T>, ListError> {
-    read_page(table, query, listing, cursor, from_item).await
+    read_page(table, key, query, listing, cursor, from_item).await
 }
 
 /// The query string of a listing: `?limit=&cursor=`.
@@ -138,73 +143,159 @@ pub struct Listing<'a> {
     pub partition: &'a [(&'a str, &'a str)],
 }
 
-const CHECKSUM_LEN: usize = 9;
+/// The key cursors are signed with (HMAC-SHA256): without it no one can make a cursor that a
+/// function accepts. Its `Debug` shows nothing of it; clones share it.
+#[derive(Clone)]
+pub struct CursorKey(Arc<hmac::Key>);
 
-fn checksum(payload: &[u8]) -> String {
-    let digest = Sha256::new()
-        .chain_update(b"skillpath-cursor-v1\0")
-        .chain_update(payload)
-        .finalize();
-    URL_SAFE_NO_PAD.encode(&digest[..CHECKSUM_LEN])
+impl fmt::Debug for CursorKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("CursorKey(..)")
+    }
 }
 
-/// Encodes the `LastEvaluatedKey` of a query as a cursor.
-/// Returns `None` when there is no next page.
-pub fn encode_cursor(last_evaluated_key: Option<&Item>) -> Option<String> {
-    let key = last_evaluated_key?;
-    let strings: BTreeMap<&str, &str> = key
-        .iter()
-        .filter_map(|(name, value)| match value {
-            AttributeValue::S(s) => Some((name.as_str(), s.as_str())),
-            _ => None,
-        })
-        .collect();
-    // Every key attribute of every table here is a string.
-    debug_assert_eq!(strings.len(), key.len(), "non-string key attribute");
-    let payload = serde_json::to_vec(&strings).ok()?;
-    Some(format!(
-        "{}.{}",
-        URL_SAFE_NO_PAD.encode(&payload),
-        checksum(&payload)
-    ))
-}
+/// Signed with the key: another use of the same key can never yield a cursor.
+const CURSOR_CONTEXT: &[u8] = b"skillpath-cursor-v2\0";
 
-/// Decodes a cursor into the `ExclusiveStartKey` of `listing`'s query.
-///
-/// # Errors
-/// When the cursor was changed, truncated, made up, or belongs to another listing.
-pub fn decode_cursor(cursor: &str, listing: Listing<'_>) -> Result<Item, CursorError> {
-    let invalid = || CursorError;
-    if cursor.len() > 2048 {
-        return Err(invalid());
+impl CursorKey {
+    /// The fewest bytes a cursor key has: HMAC-SHA256's own output length.
+    pub const MIN_LEN: usize = 32;
+
+    /// The key `secret`.
+    ///
+    /// # Errors
+    /// When it is shorter than [`CursorKey::MIN_LEN`] bytes.
+    pub fn new(secret: &[u8]) -> Result<Self, String> {
+        if secret.len() < Self::MIN_LEN {
+            return Err(format!("must be at least {} bytes", Self::MIN_LEN));
+        }
+        Ok(Self(Arc::new(hmac::Key::new(hmac::HMAC_SHA256, secret))))
     }
-    let (encoded, sum) = cursor.split_once('.').ok_or_else(invalid)?;
-    let payload = URL_SAFE_NO_PAD.decode(encoded).map_err(|_| invalid())?;
-    if checksum(&payload) != sum {
-        return Err(invalid());
+
+    /// A random key, for a process whose cursors never leave it (an operator's command).
+    ///
+    /// # Panics
+    /// When the system has no randomness to give.
+    pub fn ephemeral() -> Self {
+        let rng = aws_lc_rs::rand::SystemRandom::new();
+        let key = hmac::Key::generate(hmac::HMAC_SHA256, &rng).expect("system randomness");
+        Self(Arc::new(key))
     }
-    let key: BTreeMap<String, String> = serde_json::from_slice(&payload).map_err(|_| invalid())?;
-    let same_attributes = key.len() == listing.key_attributes.len()
-        && listing
-            .key_attributes
+
+    fn sign(&self, payload: &[u8]) -> hmac::Tag {
+        let mut context = hmac::Context::with_key(&self.0);
+        context.update(CURSOR_CONTEXT);
+        context.update(payload);
+        context.sign()
+    }
+
+    /// The `LastEvaluatedKey` of a query as a cursor; `None` when there is no next page.
+    pub fn encode(&self, last_evaluated_key: Option<&Item>) -> Option<String> {
+        let key = last_evaluated_key?;
+        let strings: BTreeMap<&str, &str> = key
             .iter()
-            .all(|name| key.contains_key(*name));
-    let same_partition = listing
-        .partition
-        .iter()
-        .all(|(name, value)| key.get(*name).map(String::as_str) == Some(*value));
-    if !same_attributes || !same_partition {
-        return Err(invalid());
+            .filter_map(|(name, value)| match value {
+                AttributeValue::S(s) => Some((name.as_str(), s.as_str())),
+                _ => None,
+            })
+            .collect();
+        // Every key attribute of every table here is a string.
+        debug_assert_eq!(strings.len(), key.len(), "non-string key attribute");
+        let payload = serde_json::to_vec(&strings).ok()?;
+        Some(format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(&payload),
+            URL_SAFE_NO_PAD.encode(self.sign(&payload))
+        ))
     }
-    Ok(key
-        .into_iter()
-        .map(|(name, value)| (name, AttributeValue::S(value)))
-        .collect())
+
+    /// The `ExclusiveStartKey` of `listing`'s query that `cursor` carries.
+    ///
+    /// # Errors
+    /// When the cursor was changed, truncated, made up, signed with another key, or belongs
+    /// to another listing.
+    pub fn decode(&self, cursor: &str, listing: Listing<'_>) -> Result<Item, CursorError> {
+        let invalid = || CursorError;
+        if cursor.len() > 2048 {
+            return Err(invalid());
+        }
+        let (encoded, tag) = cursor.split_once('.').ok_or_else(invalid)?;
+        let payload = URL_SAFE_NO_PAD.decode(encoded).map_err(|_| invalid())?;
+        let tag = URL_SAFE_NO_PAD.decode(tag).map_err(|_| invalid())?;
+        let signed = [CURSOR_CONTEXT, &payload].concat();
+        // Constant time: the answer says nothing of how much of a guessed tag was right.
+        hmac::verify(&self.0, &signed, &tag).map_err(|_| invalid())?;
+        let key: BTreeMap<String, String> =
+            serde_json::from_slice(&payload).map_err(|_| invalid())?;
+        let same_attributes = key.len() == listing.key_attributes.len()
+            && listing
+                .key_attributes
+                .iter()
+                .all(|name| key.get(*name).is_some_and(|value| !value.is_empty()));
+        let same_partition = listing
+            .partition
+            .iter()
+            .all(|(name, value)| key.get(*name).map(String::as_str) == Some(*value));
+        if !same_attributes || !same_partition {
+            return Err(invalid());
+        }
+        Ok(key
+            .into_iter()
+            .map(|(name, value)| (name, AttributeValue::S(value)))
+            .collect())
+    }
+}
+
+/// Where a function's cursor key comes from.
+#[derive(Debug, Clone)]
+pub enum CursorKeySource {
+    /// `CURSOR_KEY`: the key itself (the local stack and tests).
+    Key(CursorKey),
+    /// `CURSOR_KEY_SECRET_ARN`: a Secrets Manager secret whose string is the key (AWS), read
+    /// once per cold start.
+    Secret(String),
+}
+
+impl CursorKeySource {
+    /// Exactly one of `CURSOR_KEY` and `CURSOR_KEY_SECRET_ARN`.
+    ///
+    /// # Errors
+    /// When neither or both are set, the key is too short, or the secret is not an ARN.
+    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        const KEY: &str = "CURSOR_KEY";
+        Ok(match env.local_or_secret(KEY, "CURSOR_KEY_SECRET_ARN")? {
+            Sourced::Local(key) => Self::Key(
+                CursorKey::new(key.as_bytes()).map_err(|why| ConfigError::malformed(KEY, why))?,
+            ),
+            Sourced::Secret(arn) => Self::Secret(arn.to_owned()),
+        })
+    }
+
+    /// The key, read from its secret with `sdk`'s credentials if it is in one.
+    ///
+    /// # Errors
+    /// When the secret cannot be read or its string is too short to be a key.
+    pub async fn load(self, sdk: &aws_config::SdkConfig) -> anyhow::Result<CursorKey> {
+        match self {
+            Self::Key(key) => Ok(key),
+            Self::Secret(arn) => {
+                let secret = crate::token::read_secret(sdk, &arn).await?;
+                CursorKey::new(secret.as_bytes())
+                    .map_err(|why| anyhow::anyhow!("the cursor key in the secret {arn} {why}"))
+            }
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
+    use sha2::{Digest, Sha256};
+
     use super::*;
+
+    fn signer() -> CursorKey {
+        CursorKey::new(b"the test key, thirty-two bytes long at least").unwrap()
+    }
 
     const LISTING: Listing<'static> = Listing {
         key_attributes: &["pk", "sk", "gsi1pk", "gsi1sk"],
@@ -225,24 +316,24 @@ mod tests {
 
     #[test]
     fn a_cursor_round_trips_to_the_same_key() {
-        let cursor = encode_cursor(Some(&last_key())).unwrap();
-        assert_eq!(decode_cursor(&cursor, LISTING).unwrap(), last_key());
+        let cursor = signer().encode(Some(&last_key())).unwrap();
+        assert_eq!(signer().decode(&cursor, LISTING).unwrap(), last_key());
     }
 
     #[test]
     fn no_last_key_means_no_next_page() {
-        assert_eq!(encode_cursor(None), None);
+        assert_eq!(signer().encode(None), None);
     }
 
     #[test]
     fn every_single_character_change_is_rejected() {
-        let cursor = encode_cursor(Some(&last_key())).unwrap();
+        let cursor = signer().encode(Some(&last_key())).unwrap();
         for (i, original) in cursor.char_indices() {
             let replacement = if original == 'A' { 'B' } else { 'A' };
             let mut tampered = cursor.clone();
             tampered.replace_range(i..i + 1, &replacement.to_string());
             assert!(
-                decode_cursor(&tampered, LISTING).is_err(),
+                signer().decode(&tampered, LISTING).is_err(),
                 "changing byte {i} was accepted: {tampered}"
             );
         }
@@ -252,16 +343,68 @@ mod tests {
     fn a_cursor_from_another_partition_is_rejected() {
         let mut key = last_key();
         key.insert("gsi1pk".into(), AttributeValue::S("COURSES#draft".into()));
-        let cursor = encode_cursor(Some(&key)).unwrap();
-        assert_eq!(decode_cursor(&cursor, LISTING), Err(CursorError));
+        let cursor = signer().encode(Some(&key)).unwrap();
+        assert_eq!(signer().decode(&cursor, LISTING), Err(CursorError));
         let api: ApiError = CursorError.into();
         assert_eq!(api.status(), 400);
+    }
+
+    /// A cursor made the way cursors were once made: the payload and an unkeyed SHA-256
+    /// checksum, which anyone can compute.
+    fn unkeyed(key: &[(&str, &str)]) -> String {
+        let strings: BTreeMap<&str, &str> = key.iter().copied().collect();
+        let payload = serde_json::to_vec(&strings).unwrap();
+        let digest = Sha256::new()
+            .chain_update(b"skillpath-cursor-v1\0")
+            .chain_update(&payload)
+            .finalize();
+        format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(&payload),
+            URL_SAFE_NO_PAD.encode(&digest[..9])
+        )
+    }
+
+    #[test]
+    fn a_cursor_minted_without_the_key_is_rejected() {
+        let forged = unkeyed(&[
+            ("pk", "COURSE#2"),
+            ("sk", "COURSE"),
+            ("gsi1pk", "COURSES#published"),
+            ("gsi1sk", "2026-12-01T00:00:00Z#2"),
+        ]);
+        assert_eq!(signer().decode(&forged, LISTING), Err(CursorError));
+    }
+
+    #[test]
+    fn a_cursor_signed_with_another_key_is_rejected() {
+        let other = CursorKey::new(b"another key, thirty-two bytes long at least").unwrap();
+        let cursor = other.encode(Some(&last_key())).unwrap();
+        assert_eq!(signer().decode(&cursor, LISTING), Err(CursorError));
+    }
+
+    #[test]
+    fn a_key_shorter_than_32_bytes_is_refused() {
+        assert!(CursorKey::new(&[7; 31]).is_err());
+        let env = Env::from_pairs([("CURSOR_KEY", "short")]);
+        assert!(matches!(
+            CursorKeySource::from_env(&env),
+            Err(ConfigError::Malformed { name, .. }) if name == "CURSOR_KEY"
+        ));
+    }
+
+    #[test]
+    fn a_cursor_with_an_empty_key_value_is_rejected() {
+        let mut key = last_key();
+        key.insert("gsi1sk".into(), AttributeValue::S(String::new()));
+        let cursor = signer().encode(Some(&key)).unwrap();
+        assert_eq!(signer().decode(&cursor, LISTING), Err(CursorError));
     }
 
     #[test]
     fn garbage_is_rejected() {
         for cursor in ["", ".", "abc", "abc.def", &"x".repeat(5000)] {
-            assert!(decode_cursor(cursor, LISTING).is_err(), "{cursor}");
+            assert!(signer().decode(cursor, LISTING).is_err(), "{cursor}");
         }
     }
 

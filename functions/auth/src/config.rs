@@ -12,6 +12,7 @@
 //! | `SIGNING_KEY_FILE` / `SIGNING_KEY_SECRET_ARN` | where that key's PEM is: a local file (dev), or the secret string of a Secrets Manager secret (AWS); exactly one |
 //! | `MAILER` | `log` (local only: mail is written to the log) or `ses` (with `MAIL_FROM`) |
 //! | `PUBLIC_BASE_URL` | where the school's site is; links in mail point there |
+//! | `CURSOR_KEY` / `CURSOR_KEY_SECRET_ARN` | what signs the account listing's cursors: the key itself (local), or a Secrets Manager secret whose string is the key (AWS); exactly one |
 //! | `ACCESS_TOKEN_TTL_SECONDS` | optional, default and maximum 900 |
 //! | `SESSION_TTL_DAYS` | optional, default 30: how long a login's refresh tokens can be used |
 //! | `EMAIL_VERIFICATION_TTL_HOURS` | optional, default 48 |
@@ -23,6 +24,7 @@ use std::time::Duration;
 use jsonwebtoken::jwk::JwkSet;
 use shared::config::{BaseUrl, ConfigError, Env, TableName};
 use shared::dynamo::DynamoSettings;
+use shared::page::CursorKeySource;
 use shared::token::{KeySource, MAX_ACCESS_TOKEN_TTL, TokenSettings, VerifyingKeys};
 
 /// How mail is delivered.
@@ -67,6 +69,8 @@ pub struct Config {
     /// `PUBLIC_BASE_URL`.
     pub public_base_url: BaseUrl,
     pub lifetimes: Lifetimes,
+    /// `CURSOR_KEY` or `CURSOR_KEY_SECRET_ARN`.
+    pub cursor_key: CursorKeySource,
 }
 
 impl Config {
@@ -127,6 +131,7 @@ impl Config {
             mailer,
             public_base_url,
             lifetimes: Lifetimes::from_env(env)?,
+            cursor_key: CursorKeySource::from_env(env)?,
         })
     }
 }
@@ -230,6 +235,7 @@ mod tests {
             ("SIGNING_KEY_FILE", "/keys/k1.pem"),
             ("MAILER", "log"),
             ("PUBLIC_BASE_URL", "https://school.example/"),
+            ("CURSOR_KEY", "a local cursor key of at least 32 bytes"),
         ])
     }
 

@@ -67,9 +67,10 @@ impl AppState {
     /// # Errors
     /// When the signing key cannot be loaded or does not match `JWKS`.
     pub async fn from_config(config: Config, sdk: &aws_config::SdkConfig) -> anyhow::Result<Self> {
-        let (signing_key, certificate_keys) = tokio::try_join!(
+        let (signing_key, certificate_keys, cursors) = tokio::try_join!(
             keyring::load_signing_key(&config, sdk),
             keyring::load_certificate_keys(&config, sdk),
+            config.cursor_key.clone().load(sdk),
         )?;
         let verifier = AccessTokenVerifier::new(
             VerifyingKeys::from_jwks_set(&config.jwks).map_err(anyhow::Error::msg)?,
@@ -82,7 +83,7 @@ impl AppState {
         };
         let db = shared::dynamo::client(sdk, &config.dynamo);
         let accounts = AccountStates::new(Table::new(db.clone(), config.table.clone()));
-        let store = Store::new(db, config.table);
+        let store = Store::new(db, config.table, cursors);
         let issuer =
             AccessTokenIssuer::new(signing_key, config.tokens, config.lifetimes.access_token);
         let service = Service::new(

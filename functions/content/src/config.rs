@@ -2,6 +2,7 @@
 
 use shared::config::{BaseUrl, ConfigError, Env, TableName};
 use shared::dynamo::DynamoSettings;
+use shared::page::CursorKeySource;
 use shared::token::AccessTokenVerifier;
 
 /// Everything `content` reads from its environment.
@@ -20,6 +21,8 @@ pub struct Config {
     /// `PUBLIC_BASE_URL`: where the school's pages live; canonical URLs, the sitemap and
     /// JSON-LD are built on it.
     pub public_base_url: BaseUrl,
+    /// `CURSOR_KEY` or `CURSOR_KEY_SECRET_ARN`: what signs the listings' cursors.
+    pub cursor_key: CursorKeySource,
 }
 
 impl Config {
@@ -33,6 +36,7 @@ impl Config {
             dynamo: DynamoSettings::from_env(env)?,
             tokens: AccessTokenVerifier::from_env(env)?,
             public_base_url: BaseUrl::from_env(env, "PUBLIC_BASE_URL")?,
+            cursor_key: CursorKeySource::from_env(env)?,
         })
     }
 }

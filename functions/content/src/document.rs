@@ -85,6 +85,19 @@ pub struct Outline {
     /// An article's excerpt.
     #[serde(default)]
     pub excerpt: Option<String>,
+    /// An article's author: whose drafts may be named as drafts to them.
+    #[serde(default)]
+    pub author: Option<crate::articles::Author>,
+}
+
+impl Outline {
+    /// Whether `caller` may see the document as it is: it is published, or it is an article
+    /// of theirs, or they are an admin. Anything else is answered as if it did not exist.
+    pub fn is_visible_to(&self, caller: &AuthUser) -> bool {
+        self.status == PublicationStatus::Published
+            || caller.is_admin()
+            || self.author.as_ref().is_some_and(|a| a.id == caller.id)
+    }
 }
 
 /// The other documents a document refers to, which a check or a page needs looked up.

@@ -43,26 +43,24 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Builds the SDK clients the configuration calls for, on the system clock.
+    /// Builds the SDK clients the configuration calls for and reads the cursor key (from its
+    /// secret in AWS), on the system clock.
     ///
     /// # Errors
-    /// None today; the signature leaves room for setup that can fail (a secret to fetch).
+    /// When the cursor key cannot be read.
     pub async fn from_config(config: Config, sdk: &aws_config::SdkConfig) -> anyhow::Result<Self> {
-        Ok(Self::with_clock(config, sdk, Clock::system()))
-    }
-
-    /// As [`AppState::from_config`], on `clock` (a test's).
-    pub fn with_clock(config: Config, sdk: &aws_config::SdkConfig, clock: Clock) -> Self {
+        let cursors = config.cursor_key.load(sdk).await?;
         let db = shared::dynamo::client(sdk, &config.dynamo);
         let store = Store::new(
             Table::new(db.clone(), config.table),
             Table::new(db.clone(), config.progress_table),
+            cursors,
         );
-        Self {
-            service: Arc::new(Service::new(store, config.public_base_url, clock)),
+        Ok(Self {
+            service: Arc::new(Service::new(store, config.public_base_url, Clock::system())),
             tokens: Arc::new(config.tokens),
             accounts: Arc::new(AccountStates::new(Table::new(db, config.auth_table))),
-        }
+        })
     }
 }
 

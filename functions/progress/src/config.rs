@@ -2,6 +2,7 @@
 
 use shared::config::{BaseUrl, ConfigError, Env, TableName};
 use shared::dynamo::DynamoSettings;
+use shared::page::CursorKeySource;
 use shared::token::{AccessTokenVerifier, KeySource};
 
 /// Everything `progress` reads from its environment.
@@ -22,6 +23,8 @@ pub struct Config {
     pub public_base_url: BaseUrl,
     /// The key certificates are signed with.
     pub certificate_key: CertificateKeyConfig,
+    /// `CURSOR_KEY` or `CURSOR_KEY_SECRET_ARN`: what signs the listings' cursors.
+    pub cursor_key: CursorKeySource,
 }
 
 impl Config {
@@ -36,6 +39,7 @@ impl Config {
             tokens: AccessTokenVerifier::from_env(env)?,
             public_base_url: BaseUrl::from_env(env, "PUBLIC_BASE_URL")?,
             certificate_key: CertificateKeyConfig::from_env(env)?,
+            cursor_key: CursorKeySource::from_env(env)?,
         })
     }
 }

@@ -46,17 +46,20 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Builds the DynamoDB client and loads the certificate signing key (from its file, or
-    /// from AWS Secrets Manager); the clock is the system's and the budget the production one.
+    /// Builds the DynamoDB client and loads the certificate signing key and the cursor key
+    /// (from the environment or a file, or from AWS Secrets Manager); the clock is the
+    /// system's and the budget the production one.
     ///
     /// # Errors
-    /// When the certificate key cannot be loaded.
+    /// When either key cannot be loaded.
     pub async fn from_config(config: Config, sdk: &aws_config::SdkConfig) -> anyhow::Result<Self> {
         let db = shared::dynamo::client(sdk, &config.dynamo);
-        let issuer =
-            CertificateIssuer::load(&config.certificate_key, config.public_base_url, sdk).await?;
+        let (issuer, cursors) = tokio::try_join!(
+            CertificateIssuer::load(&config.certificate_key, config.public_base_url, sdk),
+            config.cursor_key.load(sdk),
+        )?;
         let service = ProgressService::new(
-            ProgressStore::new(Table::new(db.clone(), config.table)),
+            ProgressStore::new(Table::new(db.clone(), config.table), cursors),
             Courses::new(Table::new(db.clone(), config.content_table)),
             issuer,
         );

@@ -10,7 +10,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::config::{ConfigError, Env};
+use crate::config::{ConfigError, Env, Sourced};
 
 /// A private RS256 key and the public JWK that verifies its signatures.
 pub struct SigningKey {
@@ -104,21 +104,10 @@ impl KeySource {
     /// # Errors
     /// When neither or both are set, or the secret is not an ARN.
     pub fn from_env(env: &Env, file: &str, secret: &str) -> Result<Self, ConfigError> {
-        match (env.optional(file), env.optional(secret)) {
-            (Some(path), None) => Ok(Self::File(path.into())),
-            (None, Some(arn)) if arn.starts_with("arn:") => Ok(Self::Secret(arn.to_owned())),
-            (None, Some(other)) => Err(ConfigError::malformed(
-                secret,
-                format!("{other:?} is not an ARN"),
-            )),
-            (None, None) => Err(ConfigError::Missing {
-                name: format!("{file} or {secret}"),
-            }),
-            (Some(_), Some(_)) => Err(ConfigError::malformed(
-                file,
-                format!("set either it or {secret}, not both"),
-            )),
-        }
+        Ok(match env.local_or_secret(file, secret)? {
+            Sourced::Local(path) => Self::File(path.into()),
+            Sourced::Secret(arn) => Self::Secret(arn.to_owned()),
+        })
     }
 }
 

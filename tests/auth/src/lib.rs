@@ -144,7 +144,9 @@ impl TestApp {
     /// A store on this app's table, for arranging what the API cannot (the first admin).
     pub async fn store(&self) -> auth::store::Store {
         let table = shared::config::TableName::parse(&self.tables.auth).expect("a table name");
-        auth::store::Store::new(testkit::dynamo_client().await, table)
+        let cursors = shared::page::CursorKey::new(testkit::env::CURSOR_KEY.as_bytes())
+            .expect("the test cursor key");
+        auth::store::Store::new(testkit::dynamo_client().await, table, cursors)
     }
 
     /// Every account (up to 100), as the admin listing shows them (read from the store: the

@@ -10,6 +10,9 @@ use crate::tokens;
 
 /// The base URL tests configure as `PUBLIC_BASE_URL`.
 pub const PUBLIC_BASE_URL: &str = "https://skillpath.test";
+/// The key the functions sign their cursors with in tests (`CURSOR_KEY`).
+pub const CURSOR_KEY: &str = "the test cursor key, thirty-two bytes or more";
+
 /// The kid of the test certificate key.
 pub const CERTIFICATE_KID: &str = "test-cert-1";
 
@@ -41,6 +44,7 @@ pub fn function_env(function: &str, tables: &Tables, dynamodb_endpoint: &str) ->
     let mut pairs: Vec<(String, String)> = vec![
         ("DYNAMODB_ENDPOINT".into(), dynamodb_endpoint.into()),
         ("PUBLIC_BASE_URL".into(), PUBLIC_BASE_URL.into()),
+        ("CURSOR_KEY".into(), CURSOR_KEY.into()),
     ];
     pairs.extend(
         tokens::token_env()

@@ -46,6 +46,7 @@ use shared::clock::Clock;
 use shared::config::{Env, TableName};
 use shared::dynamo::DynamoSettings;
 use shared::identity::Role;
+use shared::page::CursorKey;
 use shared::token::{SigningKey, jwks};
 
 const USAGE: &str = "usage:
@@ -161,7 +162,13 @@ async fn store() -> anyhow::Result<Store> {
     let table = TableName::from_env(&env, "TABLE_NAME")?;
     let settings = DynamoSettings::from_env(&env)?;
     let sdk = shared::dynamo::load_aws_config().await;
-    Ok(Store::new(shared::dynamo::client(&sdk, &settings), table))
+    // The operator's commands list nothing: their cursors, if any, would never leave this
+    // process.
+    Ok(Store::new(
+        shared::dynamo::client(&sdk, &settings),
+        table,
+        CursorKey::ephemeral(),
+    ))
 }
 
 async fn claim(args: &[String]) -> anyhow::Result<()> {

@@ -9,7 +9,7 @@ use shared::dynamo::{
     to_item, ts,
 };
 use shared::identity::{Role, UserId};
-use shared::page::{CursorError, ListError, Listing, Page, decode_cursor, read_page};
+use shared::page::{CursorError, ListError, Listing, Page, read_page};
 
 use super::{Store, addresses, credentials};
 use crate::email::Email;
@@ -267,16 +267,21 @@ impl Store {
             let prefix = keys::role_listing(role);
             // A cursor of the whole listing must not start a listing of one role elsewhere.
             if let Some(cursor) = cursor {
-                match decode_cursor(cursor, USERS_LISTING)?.get(GSI1_SK) {
+                match self.cursors.decode(cursor, USERS_LISTING)?.get(GSI1_SK) {
                     Some(AttributeValue::S(sk)) if sk.starts_with(&prefix) => {}
                     _ => return Err(CursorError.into()),
                 }
             }
             query = query.sort_begins_with(GSI1_SK, prefix);
         }
-        read_page(&self.table, query, USERS_LISTING, cursor, |item| {
-            stored_user(item).map(|user| user.account)
-        })
+        read_page(
+            &self.table,
+            &self.cursors,
+            query,
+            USERS_LISTING,
+            cursor,
+            |item| stored_user(item).map(|user| user.account),
+        )
         .await
     }
 }

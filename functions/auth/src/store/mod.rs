@@ -11,6 +11,7 @@ use aws_sdk_dynamodb::Client;
 use shared::clock::Timestamp;
 use shared::config::TableName;
 use shared::dynamo::{Cond, DbError, EXPIRES_AT, PK, Table, attr, n};
+use shared::page::CursorKey;
 
 pub use accounts::{AccountWriteError, CreateAccountError, StoredUser};
 pub use addresses::{AddressRecords, MailRequest, SkeletonClaim};
@@ -21,12 +22,15 @@ pub use sessions::{NewSession, RefreshTokenRecord};
 #[derive(Debug, Clone)]
 pub struct Store {
     table: Table,
+    /// Signs the account listing's cursors.
+    cursors: CursorKey,
 }
 
 impl Store {
-    pub fn new(db: Client, table: TableName) -> Self {
+    pub fn new(db: Client, table: TableName, cursors: CursorKey) -> Self {
         Self {
             table: Table::new(db, table),
+            cursors,
         }
     }
 }

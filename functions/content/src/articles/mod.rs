@@ -122,8 +122,9 @@ impl Article {
     }
 
     /// What is wrong with the links of its body: links to pages of this site that are not in
-    /// the catalog, or to courses, articles and paths that do not exist or are not
-    /// published.
+    /// the catalog, or to courses, articles and paths that are not published. Only the
+    /// author's own drafts are named as drafts: anything else not published is answered as a
+    /// page that does not exist, so the answer tells nobody of another's drafts.
     fn broken_links(&self, found: &Lookup) -> Vec<FieldError> {
         let mut broken = Vec::new();
         for link in &self.internal_links {
@@ -142,11 +143,13 @@ impl Article {
             if kind == Kind::Article && owner == Some(&self.id.to_string()) {
                 continue;
             }
-            let status = owner.and_then(|id| found.by_id(kind, id)).map(|o| o.status);
-            let problem = match status {
-                None => "no such",
-                Some(PublicationStatus::Published) => continue,
-                Some(_) => "an unpublished",
+            let outline = owner.and_then(|id| found.by_id(kind, id));
+            let problem = match outline {
+                Some(o) if o.status == PublicationStatus::Published => continue,
+                Some(o) if o.author.as_ref().is_some_and(|a| a.id == self.author.id) => {
+                    "an unpublished"
+                }
+                _ => "no such",
             };
             broken.push(FieldError::new(
                 "body",

@@ -64,7 +64,9 @@ async fn create(
 ) -> Result<Response, ApiError> {
     caller.require(Role::Instructor)?;
     let service = &state.service;
-    let pinned_related = service.pinned_articles(input.pinned_related).await?;
+    let pinned_related = service
+        .pinned_articles(&caller, input.pinned_related)
+        .await?;
     let article = Article {
         id: ArticleId::new(),
         internal_links: markdown::internal_links(input.body.as_str(), service.site()),
@@ -109,7 +111,7 @@ async fn update(
     Json(patch): Json<ArticlePatch>,
 ) -> Result<Response, ApiError> {
     let pinned_related = match patch.pinned_related {
-        Some(references) => Some(state.service.pinned_articles(references).await?),
+        Some(references) => Some(state.service.pinned_articles(&caller, references).await?),
         None => None,
     };
     let site = state.service.site().clone();

@@ -7,6 +7,7 @@ use shared::{ApiError, FieldError};
 
 use super::{Presented, Service};
 use crate::articles::{Article, ArticleCard, ArticleId, ArticleView, MAX_PINNED, RELATED};
+use crate::document::Refs;
 use crate::fields::Slug;
 use crate::keys::{Facet, Kind};
 
@@ -22,13 +23,16 @@ impl Presented for Article {
 }
 
 impl Service {
-    /// The ids of the articles `references` (ids or slugs) name, in order.
+    /// The ids of the articles `references` (ids or slugs) name, in order: articles `caller`
+    /// may see (published, their own, or any for an admin).
     ///
     /// # Errors
-    /// 422 naming each reference that is no article or is repeated, or when there are too
-    /// many.
+    /// 422 naming each reference that is no article `caller` may see (another's draft is
+    /// answered exactly like an article that does not exist) or is repeated, or when there
+    /// are too many.
     pub async fn pinned_articles(
         &self,
+        caller: &AuthUser,
         references: Vec<String>,
     ) -> Result<Vec<ArticleId>, ApiError> {
         if references.len() > MAX_PINNED {
@@ -37,18 +41,33 @@ impl Service {
                 format!("at most {MAX_PINNED} articles"),
             ));
         }
-        let slugs: Vec<(Kind, Slug)> = references
-            .iter()
-            .filter_map(|r| Slug::parse(r).ok().map(|slug| (Kind::Article, slug)))
-            .collect();
-        let owners = self.store.slug_owners(&slugs).await?;
+        let refs = Refs {
+            slugs: references
+                .iter()
+                .filter_map(|r| Slug::parse(r).ok().map(|slug| (Kind::Article, slug)))
+                .collect(),
+            ids: references
+                .iter()
+                .filter_map(|r| r.parse::<ArticleId>().ok())
+                .map(|id| (Kind::Article, id.to_string()))
+                .collect(),
+        };
+        let found = self.store.lookup(&refs).await?;
         let mut ids = Vec::with_capacity(references.len());
         let mut errors = Vec::new();
         for (i, reference) in references.iter().enumerate() {
-            let id = reference.parse::<ArticleId>().ok().or_else(|| {
-                let slug = Slug::parse(reference).ok()?;
-                owners.get(&(Kind::Article, slug))?.parse().ok()
-            });
+            let id = reference
+                .parse::<ArticleId>()
+                .ok()
+                .or_else(|| {
+                    let slug = Slug::parse(reference).ok()?;
+                    found.owner(Kind::Article, &slug)?.parse().ok()
+                })
+                .filter(|id| {
+                    found
+                        .by_id(Kind::Article, &id.to_string())
+                        .is_some_and(|outline| outline.is_visible_to(caller))
+                });
             match id {
                 Some(id) if !ids.contains(&id) => ids.push(id),
                 Some(_) => errors.push(FieldError::new(

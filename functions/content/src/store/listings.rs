@@ -64,7 +64,7 @@ impl Store {
             key_attributes: &[PK, SK, GSI1_PK, GSI1_SK],
             partition: &[(GSI1_PK, &partition)],
         };
-        read_page(&self.table, query, spec, cursor, card).await
+        read_page(&self.table, &self.cursors, query, spec, cursor, card).await
     }
 
     /// The first `limit` cards of the listing of `kind` in `facet`, newest first.

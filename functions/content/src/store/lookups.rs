@@ -104,7 +104,9 @@ impl Store {
             .iter()
             .map(|(k, id)| keys::entity(*k, id))
             .collect();
-        let attributes = [PK, "id", "slug", "title", "status", "summary", "excerpt"];
+        let attributes = [
+            PK, "id", "slug", "title", "status", "summary", "excerpt", "author",
+        ];
         let mut items = self.by_partition(keys, &attributes).await?;
         let mut outlines = HashMap::new();
         for (kind, id) in documents {

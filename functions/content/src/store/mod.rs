@@ -12,6 +12,7 @@ mod writes;
 
 use serde::Deserialize;
 use shared::dynamo::{DbError, GSI1, GSI1_PK, Query, Table, from_item};
+use shared::page::CursorKey;
 
 pub use listings::TagCount;
 pub use lookups::LessonItem;
@@ -57,11 +58,17 @@ pub enum WriteError {
 pub struct Store {
     table: Table,
     progress: Table,
+    /// Signs the listings' cursors.
+    cursors: CursorKey,
 }
 
 impl Store {
-    pub fn new(table: Table, progress: Table) -> Self {
-        Self { table, progress }
+    pub fn new(table: Table, progress: Table, cursors: CursorKey) -> Self {
+        Self {
+            table,
+            progress,
+            cursors,
+        }
     }
 
     /// The document with `id`.

@@ -17,7 +17,7 @@ pub use counters::CourseCounters;
 
 use serde::de::DeserializeOwned;
 use shared::dynamo::{DbError, ENTITY, GSI1, GSI1_PK, GSI1_SK, Item, Key, PK, Query, SK, Table, s};
-use shared::page::{ListError, Listing, Page, read_items};
+use shared::page::{CursorKey, ListError, Listing, Page, read_items};
 
 use crate::keys::{GSI2, GSI2_PK, GSI2_SK};
 
@@ -48,6 +48,8 @@ impl From<DbError> for WriteError {
 #[derive(Debug, Clone)]
 pub struct ProgressStore {
     table: Table,
+    /// Signs the listings' cursors.
+    cursors: CursorKey,
 }
 
 /// A global secondary index and its key attributes.
@@ -73,9 +75,9 @@ const BY_COURSE: Index = Index {
 };
 
 impl ProgressStore {
-    /// The store over the progress table `table`.
-    pub fn new(table: Table) -> Self {
-        Self { table }
+    /// The store over the progress table `table`, its cursors signed with `cursors`.
+    pub fn new(table: Table, cursors: CursorKey) -> Self {
+        Self { table, cursors }
     }
 
     /// One page of `partition` of `index`, newest first.
@@ -94,7 +96,7 @@ impl ProgressStore {
             key_attributes: &[PK, SK, index.pk, index.sk],
             partition: &[(index.pk, partition)],
         };
-        read_items(&self.table, query, listing, cursor).await
+        read_items(&self.table, &self.cursors, query, listing, cursor).await
     }
 }
 

@@ -4,8 +4,12 @@
 use std::collections::HashMap;
 use std::future::Future;
 
+use aws_sdk_dynamodb::types::AttributeValue;
 use content_tests::{TestApp, unique_slug, with_cursor};
 use serde_json::{Value, json};
+use shared::dynamo::Item;
+use shared::page::{CursorKey, Listing};
+use testkit::env::CURSOR_KEY;
 
 /// Pages through `first` (limit 2), publishing one new thing with `publish_one` after each
 /// page, and returns the ids seen, in order.
@@ -292,4 +296,42 @@ async fn tags_count_what_is_published() {
     let tags = app.get("/tags").await.json();
     assert_eq!(count(&tags, "apis"), Some((0, 1)));
     assert_eq!(count(&tags, "testing"), None);
+}
+
+#[tokio::test]
+async fn a_cursor_signed_with_another_key_or_with_an_empty_key_value_is_400() {
+    let app = TestApp::spawn().await;
+    let owner = app.instructor().await;
+    for i in 0..2 {
+        app.published_course(&owner, &unique_slug(&format!("k{i}")), json!({}))
+            .await;
+    }
+    let page = app.get("/courses?limit=1").await.json();
+    let cursor = page["next_cursor"].as_str().expect("a next page");
+    let any_partition = Listing {
+        key_attributes: &["pk", "sk", "gsi1pk", "gsi1sk"],
+        partition: &[],
+    };
+    let functions_key = CursorKey::new(CURSOR_KEY.as_bytes()).expect("the test key");
+    let position = functions_key
+        .decode(cursor, any_partition)
+        .expect("the function signs with the test key");
+    let minted_with = |key: &CursorKey, position: &Item| {
+        let cursor = key.encode(Some(position)).expect("a cursor");
+        with_cursor("/courses?limit=1", &cursor)
+    };
+    app.get(&minted_with(&functions_key, &position))
+        .await
+        .assert_status(200);
+
+    let another_key =
+        CursorKey::new(b"not the function's key, though 32 bytes long").expect("a key");
+    app.get(&minted_with(&another_key, &position))
+        .await
+        .assert_problem(400, "malformed-request");
+    let mut emptied = position.clone();
+    emptied.insert("gsi1sk".into(), AttributeValue::S(String::new()));
+    app.get(&minted_with(&functions_key, &emptied))
+        .await
+        .assert_problem(400, "malformed-request");
 }

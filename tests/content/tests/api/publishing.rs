@@ -1,7 +1,7 @@
 //! Publishing checks completeness and answers 422 listing everything that is missing; a
 //! published thing stays complete.
 
-use content_tests::{TestApp, etag, unique_slug};
+use content_tests::{TestApp, article_body, etag, unique_slug};
 use serde_json::{Value, json};
 use testkit::TestResponse;
 
@@ -183,6 +183,60 @@ async fn an_article_linking_to_unknown_or_unpublished_pages_is_refused_until_the
     app.publish(&author, "articles", id)
         .await
         .assert_status(200);
+}
+
+/// The body of `response`, a 422 about `slug`, with `slug` written as `{slug}`: answers about
+/// two slugs are equal when they say the same of each.
+fn refusal_about(response: &TestResponse, slug: &str) -> String {
+    response.assert_problem(422, "validation-failed");
+    response.text().replace(slug, "{slug}")
+}
+
+/// An app, an instructor, and two article slugs that instructor cannot see: another
+/// instructor's draft, and one nobody has.
+async fn with_slugs_an_author_cannot_see() -> (TestApp, Caller, [String; 2]) {
+    let app = TestApp::spawn().await;
+    let (author, other) = (app.instructor().await, app.instructor().await);
+    let draft = unique_slug("their-draft");
+    app.create_article(&other, &draft, json!({})).await;
+    (app, author, [draft, unique_slug("nothing")])
+}
+
+#[tokio::test]
+async fn a_link_to_another_instructor_s_draft_is_refused_exactly_like_a_link_to_nothing() {
+    let (app, author, unseen) = with_slugs_an_author_cannot_see().await;
+    let mut refusals = Vec::new();
+    for target in &unseen {
+        let body = format!("See [this](/articles/{target}).");
+        let article = app
+            .create_article(&author, &unique_slug("linking"), json!({"body": body}))
+            .await;
+        let id = article["id"].as_str().expect("an id");
+        refusals.push(refusal_about(
+            &app.publish(&author, "articles", id).await,
+            target,
+        ));
+    }
+    assert_eq!(
+        refusals[0], refusals[1],
+        "a draft the author cannot see must be answered like a page that does not exist"
+    );
+}
+
+#[tokio::test]
+async fn pinning_another_instructor_s_draft_is_refused_exactly_like_pinning_nothing() {
+    let (app, author, unseen) = with_slugs_an_author_cannot_see().await;
+    let mut refusals = Vec::new();
+    for target in &unseen {
+        let mut body = article_body(&unique_slug("pinning"));
+        body["pinned_related"] = json!([target]);
+        let response = app.post(&author, "/articles", &body).await;
+        refusals.push(refusal_about(&response, target));
+    }
+    assert_eq!(
+        refusals[0], refusals[1],
+        "a draft the author cannot see must be answered like an article that does not exist"
+    );
 }
 
 #[tokio::test]

@@ -221,3 +221,50 @@ async fn a_renamed_lesson_answers_its_old_url_with_301_to_the_new_one() {
         .await
         .assert_status(200);
 }
+
+#[tokio::test]
+async fn an_old_url_redirects_to_the_canonical_slugs_never_to_what_its_path_said() {
+    let app = TestApp::spawn().await;
+    let owner = app.instructor().await;
+    let old = unique_slug("course-old");
+    let new = unique_slug("course-new");
+    app.published_course(&owner, &old, json!({})).await;
+    let lesson = format!("/courses/{old}/lessons/{old}-intro");
+    app.patch(
+        &owner,
+        &lesson,
+        &etag(&app.get(&lesson).await),
+        &json!({"slug": "welcome"}),
+    )
+    .await
+    .assert_status(200);
+    let course = format!("/courses/{old}");
+    app.patch(
+        &owner,
+        &course,
+        &app.etag_of(&owner, &course).await,
+        &json!({"slug": new}),
+    )
+    .await
+    .assert_status(200);
+
+    let genuine = app.get(&lesson).await;
+    genuine.assert_status(301);
+    assert_eq!(
+        genuine.header("location"),
+        Some(format!("/courses/{new}/lessons/welcome").as_str()),
+        "an old course slug and an old lesson slug lead to both current slugs"
+    );
+
+    let traversal = app
+        .get(&format!(
+            "/courses/{old}/lessons/..%2F..%2F..%2F%2Fevil.example"
+        ))
+        .await;
+    traversal.assert_problem(404, "not-found");
+    assert_eq!(
+        traversal.header("location"),
+        None,
+        "a lesson slug the course never had leads nowhere"
+    );
+}

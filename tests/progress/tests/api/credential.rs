@@ -115,9 +115,9 @@ async fn a_certificate_credential_is_never_accepted_as_an_access_token() {
 }
 
 #[tokio::test]
-async fn the_certificate_key_can_come_from_secrets_manager() {
-    // Arrange: the test certificate key as a secret in the emulator (moto serves Secrets
-    // Manager on the same endpoint as DynamoDB).
+async fn the_certificate_key_and_the_cursor_key_can_come_from_secrets_manager() {
+    // Arrange: the test certificate key and a cursor key as secrets in the emulator (moto
+    // serves Secrets Manager on the same endpoint as DynamoDB).
     let sdk = testkit::sdk_config()
         .await
         .into_builder()
@@ -128,19 +128,24 @@ async fn the_certificate_key_can_come_from_secrets_manager() {
             .join("../fixtures/keys/test-certificate-key.pem"),
     )
     .expect("the certificate key fixture");
-    let secret = aws_sdk_secretsmanager::Client::new(&sdk)
-        .create_secret()
-        .name(format!(
-            "progress-test-{}",
-            shared::catalog::CourseId::new()
-        ))
-        .secret_string(pem)
-        .send()
-        .await
-        .expect("the secret is created");
-    let arn = secret.arn().expect("an ARN").to_owned();
+    let secrets = aws_sdk_secretsmanager::Client::new(&sdk);
+    let mut arns = Vec::new();
+    for value in [pem.as_str(), "a cursor key from Secrets Manager, 32 bytes+"] {
+        let secret = secrets
+            .create_secret()
+            .name(format!(
+                "progress-test-{}",
+                shared::catalog::CourseId::new()
+            ))
+            .secret_string(value)
+            .send()
+            .await
+            .expect("the secret is created");
+        arns.push(secret.arn().expect("an ARN").to_owned());
+    }
 
-    // Act: the function starts with the key from the secret instead of the file.
+    // Act: the function starts with the keys from the secrets instead of the file and the
+    // environment.
     let db = testkit::dynamo_client().await;
     let tables = testkit::create_tables(&db).await;
     let env = testkit::env::function_env("progress", &tables, &testkit::emulator_endpoint());
@@ -158,14 +163,15 @@ async fn the_certificate_key_can_come_from_secrets_manager() {
         ]
         .map(|name| (name, env.required(name).expect("set").to_owned())),
     )
-    .with("CERTIFICATE_KEY_SECRET_ARN", arn);
+    .with("CERTIFICATE_KEY_SECRET_ARN", &arns[0])
+    .with("CURSOR_KEY_SECRET_ARN", &arns[1]);
     let config = progress::Config::from_env(&env).expect("the configuration");
     let state = progress::AppState::from_config(config, &sdk).await;
 
     // Assert
     assert!(
         state.is_ok(),
-        "the key loads from the secret: {:?}",
+        "the keys load from the secrets: {:?}",
         state.err()
     );
 }

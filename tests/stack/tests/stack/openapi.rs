@@ -342,8 +342,8 @@ async fn the_bearer_scheme_is_declared_exactly_where_the_routers_ask_for_a_token
     );
 }
 
-/// The local router (`cargo lambda watch`) cannot carry such a body, so schemathesis is kept
-/// from sending one (infra/conformance/hooks.py): this is where it is checked instead.
+/// Schemathesis is kept from sending such a body (infra/conformance/hooks.py): this is where
+/// every operation is checked instead (and one, over HTTP, by infra/local/check-gateway).
 #[tokio::test]
 async fn every_operation_that_takes_a_body_answers_one_that_is_not_utf8_with_a_400_problem() {
     let stack = Stack::start().await;

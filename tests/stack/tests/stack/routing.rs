@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use shared::http::Unrouted;
-use stack_tests::{FUNCTIONS, Stack, repo_file, routing_table, sample_path};
+use stack_tests::{FUNCTIONS, Stack, routing_table, sample_path};
 
 #[test]
 fn the_routing_table_lists_each_route_once_and_only_our_functions() {
@@ -47,34 +47,6 @@ fn every_path_belongs_to_one_function() {
             route.path
         );
     }
-}
-
-#[test]
-fn the_local_router_sends_every_path_to_its_owning_function_and_nothing_else() {
-    let manifest: toml::Table = std::fs::read_to_string(repo_file("Cargo.toml"))
-        .expect("the root Cargo.toml")
-        .parse()
-        .expect("valid TOML");
-    let router = manifest["workspace"]["metadata"]["lambda"]["watch"]["router"]
-        .as_table()
-        .expect("[workspace.metadata.lambda.watch.router]");
-    let local: BTreeMap<String, String> = router
-        .iter()
-        .map(|(path, function)| {
-            let function = function
-                .as_str()
-                .expect("a router entry names one function");
-            (path.clone(), function.to_owned())
-        })
-        .collect();
-    let expected: BTreeMap<String, String> = routing_table()
-        .into_iter()
-        .map(|route| (route.path, route.function))
-        .collect();
-    assert_eq!(
-        local, expected,
-        "the local router differs from infra/routes.txt (left: Cargo.toml, right: the table)"
-    );
 }
 
 #[tokio::test]

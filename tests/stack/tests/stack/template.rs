@@ -30,11 +30,14 @@ const CROSS_READS: [(&str, &str, &[&str]); 4] = [
     ("progress", "AuthTable", &["dynamodb:BatchGetItem"]),
 ];
 /// The secrets each function may read: auth its access-token key and the certificate keys it
-/// publishes, progress its certificate key.
-const SECRETS: [(&str, &str); 3] = [
+/// publishes, progress its certificate key, each the cursor key.
+const SECRETS: [(&str, &str); 6] = [
     ("auth", "AccessSigningKeySecret"),
     ("auth", "CertificateKeysSecret"),
+    ("auth", "CursorKeySecret"),
+    ("content", "CursorKeySecret"),
     ("progress", "CertificateSigningKeySecret"),
+    ("progress", "CursorKeySecret"),
 ];
 /// The only function that sends mail.
 const MAILER: &str = "auth";
@@ -522,7 +525,7 @@ fn the_functions_reach_dynamodb_only_through_shared_tables() {
 }
 
 #[test]
-fn only_auth_and_progress_read_secrets_each_its_own_and_only_auth_sends_mail() {
+fn each_function_reads_only_its_own_secrets_and_only_auth_sends_mail() {
     let template = Template::load();
     for function in FUNCTIONS {
         let (role, grants) = template.grants(function);
@@ -562,8 +565,8 @@ fn only_auth_and_progress_read_secrets_each_its_own_and_only_auth_sends_mail() {
         }
         assert_eq!(
             secrets_read, secrets,
-            "{role}: exactly the secrets {function} reads are granted (its signing key; auth also \
-             the certificate keys it publishes)"
+            "{role}: exactly the secrets {function} reads are granted (the cursor key; its signing \
+             key; auth also the certificate keys it publishes)"
         );
         let managed: Vec<String> = template.resource(&role)["Properties"]["ManagedPolicyArns"]
             .as_sequence()
