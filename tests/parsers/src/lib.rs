@@ -24,7 +24,10 @@ pub fn slug(input: &str) {
         assert_eq!(text, input, "a slug is kept as written");
         assert!(text.len() <= Slug::MAX_LEN);
         assert_kebab_case(text);
-        assert!(text.parse::<CourseId>().is_err(), "{text:?} looks like an id");
+        assert!(
+            text.parse::<CourseId>().is_err(),
+            "{text:?} looks like an id"
+        );
         assert_eq!(Slug::parse(text), Ok(slug.clone()));
     }
 }

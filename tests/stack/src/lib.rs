@@ -147,7 +147,9 @@ impl Stack {
     /// When it cannot be made or cannot log in.
     pub async fn account(&self, email: &str, role: Role) -> (UserId, Value) {
         let table = TableName::parse(&self.tables.auth).expect("a table name");
-        let store = auth::store::Store::new(testkit::dynamo_client().await, table);
+        let cursors = shared::page::CursorKey::new(testkit::env::CURSOR_KEY.as_bytes())
+            .expect("the test cursor key");
+        let store = auth::store::Store::new(testkit::dynamo_client().await, table, cursors);
         let (account, _) = auth::service::provision(
             &store,
             auth::email::Email::parse(email).expect("an address"),

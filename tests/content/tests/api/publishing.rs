@@ -1,7 +1,7 @@
 //! Publishing checks completeness and answers 422 listing everything that is missing; a
 //! published thing stays complete.
 
-use content_tests::{TestApp, article_body, etag, unique_slug};
+use content_tests::{Caller, TestApp, article_body, etag, unique_slug};
 use serde_json::{Value, json};
 use testkit::TestResponse;
 
