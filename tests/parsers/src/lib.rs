@@ -5,6 +5,10 @@
 
 use std::sync::LazyLock;
 
+use aws_sdk_dynamodb::types::AttributeValue;
+
+use auth::email::Email;
+use auth::user::DisplayName;
 use content::fields::{Slug, Tag};
 use content::markdown;
 use content::web::{self, Precondition};
@@ -12,6 +16,7 @@ use shared::caching;
 use shared::catalog::CourseId;
 use shared::config::BaseUrl;
 use shared::identity::{Role, UserId};
+use shared::page::{CursorKey, Listing};
 use shared::token::{
     AccessTokenIssuer, AccessTokenVerifier, SigningKey, TokenSettings, VerifyingKeys,
 };
@@ -89,6 +94,56 @@ pub fn if_match(input: &str) {
         Precondition::parse(Some(&tag)),
         Precondition::Versions(vec![version])
     );
+}
+
+/// An address is its own normal form (parsing it again gives it back) and hides nothing: no
+/// control, format or other invisible character; its domain is ASCII (the IDNA A-label form).
+pub fn email(input: &str) {
+    if let Ok(email) = Email::parse(input) {
+        let text = email.as_str();
+        assert_eq!(shared::text::hidden(text), None, "{text:?}");
+        let (_, domain) = text.rsplit_once('@').expect("an address has a domain");
+        assert!(domain.is_ascii(), "{text:?}");
+        assert_eq!(Email::parse(text), Ok(email.clone()));
+    }
+}
+
+/// A display name is its own normal form and hides nothing.
+pub fn display_name(input: &str) {
+    if let Ok(name) = DisplayName::parse(input) {
+        let text = name.as_str();
+        assert_eq!(shared::text::hidden(text), None, "{text:?}");
+        assert_eq!(
+            DisplayName::parse(text).as_ref().map(DisplayName::as_str),
+            Ok(text)
+        );
+    }
+}
+
+static CURSORS: LazyLock<CursorKey> =
+    LazyLock::new(|| CursorKey::new(&[7; 32]).expect("a 32-byte key"));
+
+const LISTING: Listing<'static> = Listing {
+    key_attributes: &["pk", "sk"],
+    partition: &[("pk", "COURSES")],
+};
+
+/// A cursor: text not signed with the key never decodes; a cursor made with the key from
+/// `input` as a key value decodes to exactly that key, unless the value is empty.
+pub fn cursor(input: &str) {
+    assert!(CURSORS.decode(input, LISTING).is_err(), "{input:?} decoded");
+    let item = [("pk", "COURSES"), ("sk", input)]
+        .into_iter()
+        .map(|(name, value)| (name.to_owned(), AttributeValue::S(value.to_owned())))
+        .collect();
+    let cursor = CURSORS.encode(Some(&item)).expect("a key makes a cursor");
+    match CURSORS.decode(&cursor, LISTING) {
+        Ok(decoded) => {
+            assert!(!input.is_empty(), "a cursor with an empty key value decoded");
+            assert_eq!(decoded, item);
+        }
+        Err(_) => assert!(input.is_empty() || cursor.len() > 2048, "{input:?} lost"),
+    }
 }
 
 static BASE: LazyLock<BaseUrl> =

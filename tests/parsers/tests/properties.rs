@@ -46,6 +46,21 @@ proptest! {
     }
 
     #[test]
+    fn emails(input in text_like("[a-zA-Z0-9.+\u{ff21}-\u{ff3a}\u{430}\u{e9}]{1,12}@[a-z\u{ff41}-\u{ff5a}\u{fc}]{1,12}\\.(org|local|\u{ff4f}rg)")) {
+        parsers::email(&input);
+    }
+
+    #[test]
+    fn display_names(input in text_like("[A-Za-z\u{e0}-\u{ff}\u{4e00}-\u{4e20}\u{627}-\u{64a}]{1,10}( [A-Za-z\u{e0}-\u{ff}]{1,10}){0,3}")) {
+        parsers::display_name(&input);
+    }
+
+    #[test]
+    fn cursors(input in text_like("[A-Za-z0-9_-]{0,40}(\\.[A-Za-z0-9_-]{0,43})?")) {
+        parsers::cursor(&input);
+    }
+
+    #[test]
     fn markdown_links(input in text_like(r"(\[[a-z ]{0,8}\]\((/|https://skillpath\.test/|//|https://evil\.test/)?(courses|articles|paths|tags)?/?[a-z0-9-]{0,12}[?#]?[a-z]{0,3}\) ?){1,4}")) {
         parsers::markdown_links(&input);
     }
