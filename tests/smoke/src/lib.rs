@@ -95,6 +95,10 @@ impl Api {
         self.call(Method::PUT, path)
     }
 
+    pub fn patch(&self, path: &str) -> Call {
+        self.call(Method::PATCH, path)
+    }
+
     pub fn delete(&self, path: &str) -> Call {
         self.call(Method::DELETE, path)
     }
@@ -301,7 +305,7 @@ impl Learner {
         if let Some((admin_email, admin_password)) = &api.admin {
             let admin = login(api, admin_email, admin_password).await;
             let verified: Account = api
-                .call(Method::PATCH, &format!("/auth/users/{}", account.id))
+                .patch(&format!("/auth/users/{}", account.id))
                 .bearer(&admin.access_token)
                 .json(&json!({"email_verified": true}))
                 .send()
