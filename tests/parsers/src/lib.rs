@@ -139,7 +139,10 @@ pub fn cursor(input: &str) {
     let cursor = CURSORS.encode(Some(&item)).expect("a key makes a cursor");
     match CURSORS.decode(&cursor, LISTING) {
         Ok(decoded) => {
-            assert!(!input.is_empty(), "a cursor with an empty key value decoded");
+            assert!(
+                !input.is_empty(),
+                "a cursor with an empty key value decoded"
+            );
             assert_eq!(decoded, item);
         }
         Err(_) => assert!(input.is_empty() || cursor.len() > 2048, "{input:?} lost"),
