@@ -41,6 +41,10 @@ LOCAL_PARAMETERS = {
 
 NOT_FOUND = b'{"message":"Not Found"}'
 INTERNAL_ERROR = b'{"message":"Internal Server Error"}'
+# Marks the 500 of an invocation that failed in the local machinery (watch's Invoke API lost the
+# function's process), not in the function: the tools that drive the local stack (the demo
+# loader, the conformance run) may ask again. API Gateway never sends it.
+LOCAL_FAILURE = ("x-local-gateway", "invoke-failed")
 
 
 class Routes:
@@ -118,6 +122,8 @@ class Gateway(BaseHTTPRequestHandler):
         event = http_event(self.command, raw_path, query, list(self.headers.items()), body,
                            route_key=key, path_parameters=parameters)
         answer = self.server.invoke(function_id, event)
+        if answer is LOCAL_FAILURE:
+            return self.send(500, [("content-type", "application/json"), LOCAL_FAILURE], INTERNAL_ERROR)
         if answer is None:
             return self.send(500, [("content-type", "application/json")], INTERNAL_ERROR)
         payload = answer.get("body") or ""
@@ -133,7 +139,8 @@ class Gateway(BaseHTTPRequestHandler):
 
 def serve(server, stack, invoke):
     """Makes `server` (bound, with Gateway as its handler) the HTTP API of `stack` (a
-    stack.Stack), handing each routed event to `invoke(function_id, event)`."""
+    stack.Stack), handing each routed event to `invoke(function_id, event)`, which returns the
+    function's answer, None for a function error, or LOCAL_FAILURE."""
     server.daemon_threads = True
     server.routes = Routes(stack.routes())
     server.cors = stack.resolve(stack.template["Resources"]["HttpApi"]["Properties"]
@@ -161,7 +168,7 @@ def watch_invoker(functions_url, stack):
                 answer = json.loads(response.read())
         except (urllib.error.URLError, ValueError) as error:
             print(f"gateway: {event['routeKey']}: the invocation failed: {error}", file=sys.stderr)
-            return None
+            return LOCAL_FAILURE
         # A function's error (not an HTTP answer) comes back as {errorType, errorMessage}.
         return answer if isinstance(answer, dict) and "statusCode" in answer else None
 
