@@ -237,6 +237,38 @@ class Stack:
             attributes[name] = str(value)
         return attributes
 
+    def create_queues(self, sqs):
+        """Makes the stack's queues with `sqs` (a boto3 SQS client), a dead-letter queue before
+        the queue whose redrive policy names it, and records each one's Ref (its URL), Arn and
+        QueueName as CloudFormation returns them. For the emulator: infra/rehearse and the local
+        stack (infra/local/queues)."""
+        waiting = [(i, r) for i, r in self.resources("AWS::SQS::Queue") if self.exists(r)]
+        while waiting:
+            later = []
+            for resource_id, resource in waiting:
+                try:
+                    attributes = self.queue_attributes(resource)
+                except Unresolved:
+                    later.append((resource_id, resource))
+                    continue
+                name = self.resolve(resource["Properties"]["QueueName"])
+                url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+                self.refs[resource_id] = url
+                self.attributes[(resource_id, "Arn")] = sqs.get_queue_attributes(
+                    QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+                self.attributes[(resource_id, "QueueName")] = name
+            if len(later) == len(waiting):
+                raise Unresolved(f"the queues {[i for i, _ in later]} refer to what is not made")
+            waiting = later
+
+    def dead_letter_queues(self):
+        """The logical ids of the queues a redrive policy names (after create_queues)."""
+        targets = {self.resolve(r["Properties"]["RedrivePolicy"])["deadLetterTargetArn"]
+                   for _, r in self.resources("AWS::SQS::Queue")
+                   if self.exists(r) and "RedrivePolicy" in r["Properties"]}
+        return [i for i, _ in self.resources("AWS::SQS::Queue")
+                if self.attributes.get((i, "Arn")) in targets]
+
     def routes(self):
         """{route key: logical id of the function it integrates}."""
         routes = {}
