@@ -1,4 +1,5 @@
-//! `auth`'s configuration, read once at cold start.
+//! `auth`'s configuration, read once at cold start: the function's ([`Config`]) and its mail
+//! sender's ([`SenderConfig`]).
 //!
 //! | variable | meaning |
 //! |---|---|
@@ -10,14 +11,23 @@
 //! | `CERTIFICATE_KEY_ID` | optional: the `kid` progress signs certificates with; the published certificate keys must hold it (a change of it also starts fresh instances, which read the keys again) |
 //! | `SIGNING_KEY_ID` | the `kid` of the private key that signs access tokens |
 //! | `SIGNING_KEY_FILE` / `SIGNING_KEY_SECRET_ARN` | where that key's PEM is: a local file (dev), or the secret string of a Secrets Manager secret (AWS); exactly one |
-//! | `MAILER` | `log` (local only: mail is written to the log) or `ses` (with `MAIL_FROM`) |
-//! | `PUBLIC_BASE_URL` | where the school's site is; links in mail point there |
+//! | `MAIL_QUEUE_URL` | the queue of mail to send (SQS), which the mail sender drains |
+//! | `SQS_ENDPOINT` | optional: an SQS endpoint override (the local emulator); unset in AWS |
+//! | `PUBLIC_BASE_URL` | where the school's site is |
 //! | `CURSOR_KEY` / `CURSOR_KEY_SECRET_ARN` | what signs the account listing's cursors: the key itself (local), or a Secrets Manager secret whose string is the key (AWS); exactly one |
 //! | `ACCESS_TOKEN_TTL_SECONDS` | optional, default and maximum 900 |
 //! | `SESSION_TTL_DAYS` | optional, default 30: how long a login's refresh tokens can be used |
 //! | `EMAIL_VERIFICATION_TTL_HOURS` | optional, default 48 |
 //! | `PASSWORD_RESET_TTL_SECONDS` | optional, default 1800, at most 3600 |
 //! | `LOGIN_LOCKOUT_BASE_MS` | optional, default 1000: the first lockout after 5 failed logins; each further failure doubles it, up to 15 minutes |
+//!
+//! The mail sender reads `TABLE_NAME`, `DYNAMODB_*`, `PUBLIC_BASE_URL` (links in mail point
+//! there), the two link lifetimes above, and:
+//!
+//! | variable | meaning |
+//! |---|---|
+//! | `MAILER` | `log` (local only: mail is written to the log) or `ses` (with `MAIL_FROM`) |
+//! | `MAIL_QUEUE_URL`, `SQS_ENDPOINT` | locally, where `mail-sender --poll` reads the queue; under Lambda the queue invokes it |
 
 use std::time::Duration;
 
@@ -26,6 +36,36 @@ use shared::config::{BaseUrl, ConfigError, Env, TableName};
 use shared::dynamo::DynamoSettings;
 use shared::page::CursorKeySource;
 use shared::token::{KeySource, MAX_ACCESS_TOKEN_TTL, TokenSettings, VerifyingKeys};
+
+/// The queue of mail to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueSettings {
+    /// `MAIL_QUEUE_URL`.
+    pub url: String,
+    /// `SQS_ENDPOINT`, if set.
+    pub endpoint: Option<String>,
+}
+
+impl QueueSettings {
+    fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        let url = env.required("MAIL_QUEUE_URL")?.to_owned();
+        let endpoint = env.optional("SQS_ENDPOINT").map(str::to_owned);
+        for (name, value) in [
+            ("MAIL_QUEUE_URL", Some(&url)),
+            ("SQS_ENDPOINT", endpoint.as_ref()),
+        ] {
+            if let Some(value) = value
+                && !(value.starts_with("https://") || value.starts_with("http://"))
+            {
+                return Err(ConfigError::malformed(
+                    name,
+                    format!("{value:?} is not an http(s) URL"),
+                ));
+            }
+        }
+        Ok(Self { url, endpoint })
+    }
+}
 
 /// How mail is delivered.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,7 +105,7 @@ pub struct Config {
     pub signing_key_id: String,
     /// `SIGNING_KEY_FILE` or `SIGNING_KEY_SECRET_ARN`.
     pub signing_key: KeySource,
-    pub mailer: MailerConfig,
+    pub mail_queue: QueueSettings,
     /// `PUBLIC_BASE_URL`.
     pub public_base_url: BaseUrl,
     pub lifetimes: Lifetimes,
@@ -105,6 +145,43 @@ impl Config {
             ));
         }
         let signing_key = KeySource::from_env(env, "SIGNING_KEY_FILE", "SIGNING_KEY_SECRET_ARN")?;
+        let public_base_url = BaseUrl::from_env(env, "PUBLIC_BASE_URL")?;
+        Ok(Self {
+            table: TableName::from_env(env, "TABLE_NAME")?,
+            dynamo: DynamoSettings::from_env(env)?,
+            tokens: TokenSettings::from_env(env)?,
+            jwks,
+            certificate_jwks,
+            certificate_jwks_secret,
+            certificate_key_id,
+            signing_key_id,
+            signing_key,
+            mail_queue: QueueSettings::from_env(env)?,
+            public_base_url,
+            lifetimes: Lifetimes::from_env(env)?,
+            cursor_key: CursorKeySource::from_env(env)?,
+        })
+    }
+}
+
+/// Everything the mail sender reads from its environment.
+#[derive(Debug, Clone)]
+pub struct SenderConfig {
+    /// `TABLE_NAME`: the auth table, where accounts and link tokens are.
+    pub table: TableName,
+    pub dynamo: DynamoSettings,
+    pub mailer: MailerConfig,
+    /// `PUBLIC_BASE_URL`: where the links in mail point.
+    pub public_base_url: BaseUrl,
+    pub lifetimes: Lifetimes,
+    /// `MAIL_QUEUE_URL` and `SQS_ENDPOINT`, when set: the queue `--poll` reads.
+    pub mail_queue: Option<QueueSettings>,
+}
+
+impl SenderConfig {
+    /// # Errors
+    /// Names the first variable that is missing or malformed.
+    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
         let mailer = match env.required("MAILER")? {
             "log" => MailerConfig::Log,
             "ses" => MailerConfig::Ses {
@@ -117,21 +194,17 @@ impl Config {
                 ));
             }
         };
-        let public_base_url = BaseUrl::from_env(env, "PUBLIC_BASE_URL")?;
+        let mail_queue = match env.optional("MAIL_QUEUE_URL") {
+            Some(_) => Some(QueueSettings::from_env(env)?),
+            None => None,
+        };
         Ok(Self {
             table: TableName::from_env(env, "TABLE_NAME")?,
             dynamo: DynamoSettings::from_env(env)?,
-            tokens: TokenSettings::from_env(env)?,
-            jwks,
-            certificate_jwks,
-            certificate_jwks_secret,
-            certificate_key_id,
-            signing_key_id,
-            signing_key,
             mailer,
-            public_base_url,
+            public_base_url: BaseUrl::from_env(env, "PUBLIC_BASE_URL")?,
             lifetimes: Lifetimes::from_env(env)?,
-            cursor_key: CursorKeySource::from_env(env)?,
+            mail_queue,
         })
     }
 }
@@ -233,7 +306,10 @@ mod tests {
             ("JWKS", JWKS),
             ("SIGNING_KEY_ID", "k1"),
             ("SIGNING_KEY_FILE", "/keys/k1.pem"),
-            ("MAILER", "log"),
+            (
+                "MAIL_QUEUE_URL",
+                "http://127.0.0.1:8000/123456789012/skillpath-local-mail",
+            ),
             ("PUBLIC_BASE_URL", "https://school.example/"),
             ("CURSOR_KEY", "a local cursor key of at least 32 bytes"),
         ])
@@ -243,7 +319,7 @@ mod tests {
     fn the_local_environment_reads_with_its_defaults() {
         let config = Config::from_env(&env()).unwrap();
         assert_eq!(config.signing_key, KeySource::File("/keys/k1.pem".into()));
-        assert_eq!(config.mailer, MailerConfig::Log);
+        assert_eq!(config.mail_queue.endpoint, None);
         assert_eq!(config.public_base_url.as_str(), "https://school.example");
         assert_eq!(config.lifetimes.access_token, Duration::from_secs(900));
         assert_eq!(config.lifetimes.password_reset, Duration::from_secs(1800));
@@ -256,9 +332,23 @@ mod tests {
     }
 
     #[test]
-    fn ses_needs_a_sender_and_the_key_needs_exactly_one_source() {
-        let err = Config::from_env(&env().with("MAILER", "ses")).unwrap_err();
+    fn the_sender_reads_its_own_variables_and_ses_needs_a_sender() {
+        let sender = Env::from_pairs([
+            ("TABLE_NAME", "auth-table"),
+            ("MAILER", "log"),
+            ("PUBLIC_BASE_URL", "https://school.example/"),
+        ]);
+        let config = SenderConfig::from_env(&sender).unwrap();
+        assert_eq!(config.mailer, MailerConfig::Log);
+        assert_eq!(config.mail_queue, None);
+        let err = SenderConfig::from_env(&sender.with("MAILER", "ses")).unwrap_err();
         assert!(err.to_string().contains("MAIL_FROM"), "{err}");
+    }
+
+    #[test]
+    fn the_queue_is_a_url_and_the_key_needs_exactly_one_source() {
+        let err = Config::from_env(&env().with("MAIL_QUEUE_URL", "skillpath-mail")).unwrap_err();
+        assert!(err.to_string().contains("MAIL_QUEUE_URL"), "{err}");
         let err = Config::from_env(&env().with("SIGNING_KEY_SECRET_ARN", "arn:x")).unwrap_err();
         assert!(err.to_string().contains("not both"), "{err}");
     }

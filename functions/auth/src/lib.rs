@@ -11,6 +11,7 @@ pub mod email;
 pub mod keyring;
 pub mod keys;
 pub mod mail;
+pub mod outbox;
 pub mod password;
 pub mod routes;
 pub mod secret;
@@ -33,6 +34,7 @@ pub use config::Config;
 
 use crate::keyring::PublishedKeys;
 use crate::mail::{Letters, LogMailer, Mailer, SesMailer};
+use crate::outbox::{MailQueue, MailSender};
 use crate::service::Service;
 use crate::store::Store;
 
@@ -77,10 +79,6 @@ impl AppState {
             &config.tokens,
         );
         let keys = PublishedKeys::new(&config.jwks, certificate_keys.as_ref())?;
-        let mailer: Arc<dyn Mailer> = match config.mailer {
-            config::MailerConfig::Log => Arc::new(LogMailer),
-            config::MailerConfig::Ses { from } => Arc::new(SesMailer::new(sdk, from)),
-        };
         let db = shared::dynamo::client(sdk, &config.dynamo);
         let accounts = AccountStates::new(Table::new(db.clone(), config.table.clone()));
         let store = Store::new(db, config.table, cursors);
@@ -89,8 +87,7 @@ impl AppState {
         let service = Service::new(
             store,
             issuer,
-            mailer,
-            Letters::new(config.public_base_url),
+            MailQueue::new(sdk, &config.mail_queue),
             config.lifetimes,
         );
         Ok(Self {
@@ -101,11 +98,24 @@ impl AppState {
             clock: Clock::system(),
         })
     }
+}
 
-    /// The same state delivering mail through `mailer` (tests read their mail this way).
-    pub fn with_mailer(mut self, mailer: Arc<dyn Mailer>) -> Self {
-        self.service = Arc::new((*self.service).clone().with_mailer(mailer));
-        self
+impl MailSender {
+    /// The mail sender as `config` says: mail through SES or to the log. Its store never lists
+    /// accounts, so its cursor key is a throwaway one.
+    pub fn from_config(config: config::SenderConfig, sdk: &aws_config::SdkConfig) -> Self {
+        let mailer: Arc<dyn Mailer> = match config.mailer {
+            config::MailerConfig::Log => Arc::new(LogMailer),
+            config::MailerConfig::Ses { from } => Arc::new(SesMailer::new(sdk, from)),
+        };
+        let db = shared::dynamo::client(sdk, &config.dynamo);
+        let store = Store::new(db, config.table, shared::page::CursorKey::ephemeral());
+        Self::new(
+            store,
+            mailer,
+            Letters::new(config.public_base_url),
+            config.lifetimes,
+        )
     }
 }
 

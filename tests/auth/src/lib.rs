@@ -1,11 +1,13 @@
-//! The `auth` function under test: a fresh set of tables, its router configured exactly as
-//! `Config::from_env` reads it in Lambda, mail captured instead of sent, a clock the test
-//! moves, and a helper per endpoint.
+//! The `auth` function under test: a fresh set of tables and mail queue, its router configured
+//! exactly as `Config::from_env` reads it in Lambda, its mail sender draining the queue into
+//! captured mail instead of sending it, a clock the test moves, and a helper per endpoint.
 
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+use auth::config::SenderConfig;
 use auth::mail::{Mail, Mailer, Sending};
+use auth::outbox::MailSender;
 use serde_json::{Value, json};
 use shared::clock::Clock;
 use shared::config::Env;
@@ -77,7 +79,8 @@ impl CapturedMail {
 pub struct TestApp {
     pub router: TestRouter,
     pub tables: Tables,
-    pub mail: CapturedMail,
+    /// What the mail sender sent so far: see [`TestApp::mail`].
+    captured: CapturedMail,
     /// The function's clock: it starts at the real time (access tokens are checked against
     /// it) and moves a microsecond per reading; tests advance it instead of sleeping.
     pub clock: Clock,
@@ -122,12 +125,10 @@ impl TestApp {
     /// When the configuration or the state cannot be built.
     pub async fn on(tables: Tables, env: Env) -> Self {
         let config = auth::Config::from_env(&env).expect("auth's test configuration");
-        let mail = CapturedMail::default();
         let clock = Clock::stepping(Clock::system().now(), Duration::from_micros(1));
         let state = auth::AppState::from_config(config, &testkit::sdk_config_as("auth").await)
             .await
-            .expect("auth's state")
-            .with_mailer(Arc::new(mail.clone()));
+            .expect("auth's state");
         let state = auth::AppState {
             clock: clock.clone(),
             ..state
@@ -135,9 +136,48 @@ impl TestApp {
         Self {
             router: TestRouter::new(auth::app(state)),
             tables,
-            mail,
+            captured: CapturedMail::default(),
             clock,
             env,
+        }
+    }
+
+    /// The mail sent so far, after the mail sender (as a test's principal `mailsender`, on
+    /// this app's table and clock) has delivered every job waiting on the queue, as it would
+    /// in Lambda.
+    ///
+    /// # Panics
+    /// When the queue cannot be read or a job fails.
+    pub async fn mail(&self) -> CapturedMail {
+        let sender_env = self.env.clone().with("MAILER", "log");
+        let config = SenderConfig::from_env(&sender_env).expect("the sender's test configuration");
+        let sender = MailSender::from_config(config, &testkit::sdk_config_as("mailsender").await)
+            .with_mailer(Arc::new(self.captured.clone()));
+        let sqs = testkit::tables::sqs_client().await;
+        loop {
+            let received = sqs
+                .receive_message()
+                .queue_url(&self.tables.mail_queue)
+                .max_number_of_messages(10)
+                .send()
+                .await
+                .expect("the mail queue is read");
+            let messages = received.messages.unwrap_or_default();
+            if messages.is_empty() {
+                return self.captured.clone();
+            }
+            for message in messages {
+                sender
+                    .deliver(message.body().unwrap_or_default(), self.clock.now())
+                    .await
+                    .expect("the mail job is delivered");
+                sqs.delete_message()
+                    .queue_url(&self.tables.mail_queue)
+                    .receipt_handle(message.receipt_handle().unwrap_or_default())
+                    .send()
+                    .await
+                    .expect("a delivered job leaves the queue");
+            }
         }
     }
 

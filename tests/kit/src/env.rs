@@ -36,7 +36,7 @@ pub fn certificate_jwks_json() -> String {
 }
 
 /// The environment of `function` (`auth`, `content` or `progress`) for a test: its tables,
-/// DynamoDB at `dynamodb_endpoint`, the test keys, local mail.
+/// DynamoDB at `dynamodb_endpoint`, the test keys, the tables' mail queue (SQS in the emulator).
 ///
 /// # Panics
 /// For an unknown function name.
@@ -57,7 +57,8 @@ pub fn function_env(function: &str, tables: &Tables, dynamodb_endpoint: &str) ->
             ("SIGNING_KEY_ID", tokens::TEST_KID.into()),
             ("SIGNING_KEY_FILE", fixture("test-signing-key.pem")),
             ("CERTIFICATE_JWKS", certificate_jwks_json()),
-            ("MAILER", "log".into()),
+            ("MAIL_QUEUE_URL", tables.mail_queue.clone()),
+            ("SQS_ENDPOINT", crate::emulator_endpoint()),
         ],
         "content" => vec![
             ("TABLE_NAME", tables.content.clone()),

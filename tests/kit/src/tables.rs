@@ -189,9 +189,12 @@ pub struct Tables {
     pub auth: String,
     pub content: String,
     pub progress: String,
+    /// The URL of auth's mail queue (SQS, in the same emulator).
+    pub mail_queue: String,
 }
 
-/// Creates a fresh set of the template's tables, under names no other test uses.
+/// Creates a fresh set of the template's tables, and a mail queue, under names no other test
+/// uses.
 ///
 /// # Panics
 /// When the template has other tables than auth, content and progress, or creation fails.
@@ -221,5 +224,30 @@ pub async fn create_tables(client: &Client) -> Tables {
         auth: name("auth"),
         content: name("content"),
         progress: name("progress"),
+        mail_queue: create_queue(&name("mail")).await,
     }
+}
+
+/// Creates the SQS queue `name` in the emulator; its URL.
+///
+/// # Panics
+/// When the emulator does not make it.
+pub async fn create_queue(name: &str) -> String {
+    sqs_client()
+        .await
+        .create_queue()
+        .queue_name(name)
+        .send()
+        .await
+        .expect("the emulator makes a queue")
+        .queue_url
+        .expect("a new queue has a URL")
+}
+
+/// An SQS client of the emulator.
+pub async fn sqs_client() -> aws_sdk_sqs::Client {
+    let config = aws_sdk_sqs::config::Builder::from(&crate::sdk_config().await)
+        .endpoint_url(crate::emulator_endpoint())
+        .build();
+    aws_sdk_sqs::Client::from_conf(config)
 }

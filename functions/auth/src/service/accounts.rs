@@ -10,8 +10,8 @@ use shared::page::{ListError, Page};
 
 use super::{AccountChangeError, ProvisionError, Service};
 use crate::email::Email;
+use crate::outbox::MailJob;
 use crate::password::{Password, PasswordHasher};
-use crate::secret::OpaqueToken;
 use crate::store::{AccountWriteError, CreateAccountError, SkeletonClaim, Store};
 use crate::user::{Account, DisplayName};
 
@@ -81,13 +81,14 @@ async fn change_account(
 }
 
 impl Service {
-    /// Registers a learner and mails them a verification link. For an address that already
-    /// has an account, or looks like one that has (its confusable skeleton is taken), the
-    /// answer looks the same (a fresh, unsaved account) and the owner gets a note instead:
-    /// registration must not reveal who has an account.
+    /// Registers a learner and orders the mail that follows (see [`crate::outbox`]): a
+    /// verification link, or, for an address that already has an account or looks like one
+    /// that has (its confusable skeleton is taken), a note to that account's owner. Either way
+    /// the answer (a fresh account) and the requests made to find it are the same: registration
+    /// must not reveal who has an account.
     ///
     /// # Errors
-    /// DynamoDB or hashing failures.
+    /// DynamoDB, SQS or hashing failures.
     pub async fn register(
         &self,
         email: Email,
@@ -97,38 +98,18 @@ impl Service {
     ) -> Result<Account, ApiError> {
         let account = Account::new_learner(email, name, now);
         let hash = self.hasher.hash(password).await?;
-        let token = OpaqueToken::generate()?;
-        let expires_at = now.plus(self.lifetimes.email_verification);
-        match self
-            .store
-            .create_account(&account, &hash, Some((&token.hash(), expires_at)))
-            .await
-        {
-            Ok(()) => {
-                tracing::info!(user = %account.id, "account registered");
-                let mail = self.letters.verify_email(
-                    &account.email,
-                    &account.name,
-                    &token,
-                    self.lifetimes.email_verification,
-                );
-                self.deliver(mail, "verify_email").await;
-            }
-            Err(CreateAccountError::EmailTaken) => {
-                tracing::info!("registration of an address that has an account; owner notified");
-                let mail = self.letters.already_registered(&account.email);
-                self.deliver(mail, "already_registered").await;
-            }
-            Err(CreateAccountError::LookalikeTaken { owner }) => {
-                tracing::info!(
-                    "registration of an address that looks like one that has an account; \
-                     owner notified"
-                );
-                let mail = self.letters.already_registered(&owner);
-                self.deliver(mail, "already_registered").await;
+        match self.store.create_account(&account, &hash).await {
+            Ok(()) => tracing::info!(user = %account.id, "account registered"),
+            Err(CreateAccountError::EmailTaken | CreateAccountError::LookalikeTaken) => {
+                tracing::info!("registration of an address that has an account, or a lookalike");
             }
             Err(CreateAccountError::Db(err)) => return Err(err.into()),
         }
+        self.order(MailJob::Registered {
+            email: account.email.as_str().into(),
+            account: account.id,
+        })
+        .await?;
         Ok(account)
     }
 
@@ -220,7 +201,7 @@ pub async fn provision(
     account.role = role;
     account.email_verified = true;
     let hash = PasswordHasher::new().hash(password).await?;
-    match store.create_account(&account, &hash, None).await {
+    match store.create_account(&account, &hash).await {
         Ok(()) => Ok((account, true)),
         Err(CreateAccountError::EmailTaken) => {
             let owner = store
@@ -242,7 +223,11 @@ pub async fn provision(
                 Err(AccountChangeError::Db(err)) => Err(err.into()),
             }
         }
-        Err(CreateAccountError::LookalikeTaken { owner }) => {
+        Err(CreateAccountError::LookalikeTaken) => {
+            let (_, owner) = store
+                .skeleton_owner(&account.email)
+                .await?
+                .ok_or_else(crate::store::freed)?;
             Err(ProvisionError::Lookalike { owner })
         }
         Err(CreateAccountError::Db(err)) => Err(err.into()),

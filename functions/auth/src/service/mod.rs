@@ -9,6 +9,7 @@ mod sessions;
 use std::sync::Arc;
 use std::time::Duration;
 
+use shared::dynamo::DbError;
 use shared::token::AccessTokenIssuer;
 
 pub use accounts::{AccountChange, SkeletonReport, claim_skeletons, provision};
@@ -18,7 +19,7 @@ pub use errors::{
 };
 
 use crate::config::Lifetimes;
-use crate::mail::{Letters, Mail, Mailer};
+use crate::outbox::{MailJob, MailQueue};
 use crate::password::PasswordHasher;
 use crate::store::Store;
 use crate::throttle::{LoginBackoff, MailRequestLimit};
@@ -32,8 +33,7 @@ pub struct Service {
     store: Store,
     hasher: PasswordHasher,
     issuer: Arc<AccessTokenIssuer>,
-    mailer: Arc<dyn Mailer>,
-    letters: Letters,
+    mail: MailQueue,
     lifetimes: Lifetimes,
     backoff: LoginBackoff,
     reset_limit: MailRequestLimit,
@@ -43,37 +43,24 @@ impl Service {
     pub fn new(
         store: Store,
         issuer: AccessTokenIssuer,
-        mailer: Arc<dyn Mailer>,
-        letters: Letters,
+        mail: MailQueue,
         lifetimes: Lifetimes,
     ) -> Self {
         Self {
             store,
             hasher: PasswordHasher::new(),
             issuer: Arc::new(issuer),
-            mailer,
-            letters,
+            mail,
             backoff: LoginBackoff::new(lifetimes.lockout_base),
             reset_limit: MailRequestLimit::default(),
             lifetimes,
         }
     }
 
-    /// The same service delivering mail through `mailer`.
-    pub fn with_mailer(mut self, mailer: Arc<dyn Mailer>) -> Self {
-        self.mailer = mailer;
-        self
-    }
-
-    /// Sends a message; a failure is logged, never the caller's problem (and never reveals
-    /// whether the address has an account).
-    async fn deliver(&self, mail: Mail, what: &'static str) {
-        if let Err(error) = self.mailer.send(&mail).await {
-            tracing::error!(
-                error = format!("{error:#}"),
-                mail = what,
-                "sending mail failed"
-            );
-        }
+    /// Posts `job` for the mail sender. Nothing waits for the letter: the request's answer
+    /// and timing do not depend on whether one goes out. A queue that does not answer is as
+    /// unavailable as a table that does not (503, Retry-After).
+    async fn order(&self, job: MailJob) -> Result<(), DbError> {
+        self.mail.post(&job).await.map_err(DbError::Unavailable)
     }
 }

@@ -6,10 +6,11 @@ use shared::identity::UserId;
 
 use super::{CONCURRENT_ATTEMPT_WAIT, MailRequestError, PasswordChangeError, Service, TokenError};
 use crate::email::Email;
+use crate::outbox::MailJob;
 use crate::password::Password;
 use crate::secret::OpaqueToken;
 use crate::session::SessionId;
-use crate::store::{EmailTokenRecord, MailRequest, PasswordWriteError, StoredUser};
+use crate::store::{MailRequest, PasswordWriteError};
 
 impl Service {
     /// Changes the password of `user` after checking the current one, revoking every session
@@ -71,8 +72,9 @@ impl Service {
         }
     }
 
-    /// Mails a password-reset link if the address has an (enabled) account. Requests are
-    /// limited per address whether or not it has one, so the answer reveals nothing.
+    /// Orders a password-reset link for the address, which the mail sender sends if the
+    /// address has an enabled account. Requests are limited per address whether or not it has
+    /// one; the answer, and the requests made to find it, are the same either way.
     ///
     /// # Errors
     /// [`MailRequestError::RateLimited`] past the limit.
@@ -81,26 +83,19 @@ impl Service {
         email: Email,
         now: Timestamp,
     ) -> Result<(), MailRequestError> {
-        let lifetime = self.lifetimes.password_reset;
-        let wanted = |user: &StoredUser| !user.account.disabled;
-        match self
-            .mail_link(MailRequest::PasswordReset, &email, wanted, lifetime, now)
-            .await?
-        {
-            Some((user, token)) => {
-                tracing::info!(user = %user.account.id, "password reset requested");
-                let mail =
-                    self.letters
-                        .reset_password(&email, &user.account.name, &token, lifetime);
-                self.deliver(mail, "reset_password").await;
-            }
-            None => tracing::info!("password reset requested for an address without an account"),
-        }
+        self.count_mail_request(MailRequest::PasswordReset, &email, now)
+            .await?;
+        tracing::info!("password reset requested");
+        self.order(MailJob::PasswordReset {
+            email: email.as_str().into(),
+        })
+        .await?;
         Ok(())
     }
 
-    /// Mails a new verification link if the address has an enabled account that is not
-    /// verified yet; limited per address like [`Self::forgot_password`], and as silent.
+    /// Orders the verification link again, which the mail sender sends if the address has an
+    /// enabled account that is not verified yet; limited per address like
+    /// [`Self::forgot_password`], and as silent.
     ///
     /// # Errors
     /// [`MailRequestError::RateLimited`] past the limit.
@@ -109,35 +104,24 @@ impl Service {
         email: Email,
         now: Timestamp,
     ) -> Result<(), MailRequestError> {
-        let lifetime = self.lifetimes.email_verification;
-        let wanted = |user: &StoredUser| !user.account.disabled && !user.account.email_verified;
-        match self
-            .mail_link(MailRequest::Verification, &email, wanted, lifetime, now)
-            .await?
-        {
-            Some((user, token)) => {
-                tracing::info!(user = %user.account.id, "verification mail sent again");
-                let mail = self
-                    .letters
-                    .verify_email(&email, &user.account.name, &token, lifetime);
-                self.deliver(mail, "verify_email").await;
-            }
-            None => tracing::info!("verification mail requested for no unverified account"),
-        }
+        self.count_mail_request(MailRequest::Verification, &email, now)
+            .await?;
+        tracing::info!("verification mail requested again");
+        self.order(MailJob::Verification {
+            email: email.as_str().into(),
+        })
+        .await?;
         Ok(())
     }
 
-    /// Counts a request for `kind` of mail to `email` and, when the address's account is
-    /// `wanted`, stores a link token for it (valid for `lifetime`) in the same transaction:
-    /// the account and the token to mail, if any.
-    async fn mail_link(
+    /// Counts a request for `kind` of mail to `email`, past its limit refused. One query and
+    /// one write, whoever holds the address.
+    async fn count_mail_request(
         &self,
         kind: MailRequest,
         email: &Email,
-        wanted: impl Fn(&StoredUser) -> bool,
-        lifetime: std::time::Duration,
         now: Timestamp,
-    ) -> Result<Option<(StoredUser, OpaqueToken)>, MailRequestError> {
+    ) -> Result<(), MailRequestError> {
         let records = self.store.address(email, now).await?;
         let seen = match kind {
             MailRequest::PasswordReset => records.reset_requests.as_ref(),
@@ -147,30 +131,16 @@ impl Service {
             .reset_limit
             .after_request(seen, now)
             .map_err(|retry_after| MailRequestError::RateLimited { retry_after })?;
-        let user = match records.owner {
-            Some(id) => self.store.user(id).await?,
-            None => None,
-        }
-        .filter(|user| wanted(user));
-        let token = user.as_ref().map(|_| OpaqueToken::generate()).transpose()?;
-        let record = user.as_ref().map(|user| EmailTokenRecord {
-            user: user.account.id,
-            email: email.clone(),
-            session_epoch: user.session_epoch,
-            expires_at: now.plus(lifetime),
-        });
-        let hash = token.as_ref().map(OpaqueToken::hash);
-        let stored_token = hash.as_ref().zip(record.as_ref());
         if !self
             .store
-            .record_mail_request(kind, email, seen, &request, stored_token, now)
+            .record_mail_request(kind, email, seen, &request, now)
             .await?
         {
             return Err(MailRequestError::RateLimited {
                 retry_after: CONCURRENT_ATTEMPT_WAIT,
             });
         }
-        Ok(user.zip(token))
+        Ok(())
     }
 
     /// Sets a new password with a reset token; every session ends.

@@ -50,15 +50,12 @@ impl Service {
             tracing::info!(failures = seen.map(|f| f.count), "login refused: locked");
             LoginError::Locked { retry_after }
         })?;
-        let owner = async {
-            match records.owner {
-                Some(id) => self.store.user(id).await,
-                None => Ok(None),
-            }
-        };
+        // An address without an account reads an account that cannot exist (a fresh id): the
+        // same requests as for a wrong password, so that their timing tells nothing.
+        let owner = records.owner.unwrap_or_else(UserId::new);
         let (recorded, user) = tokio::try_join!(
             self.store.record_login_attempt(&email, seen, &attempt, now),
-            owner
+            self.store.user(owner)
         )?;
         if !recorded {
             tracing::info!("login refused: another attempt on the address is in flight");

@@ -11,11 +11,10 @@ use shared::dynamo::{
 use shared::identity::{Role, UserId};
 use shared::page::{CursorError, ListError, Listing, Page, read_page};
 
-use super::{Store, addresses, credentials};
+use super::{Store, addresses};
 use crate::email::Email;
 use crate::keys;
 use crate::password::PasswordHash;
-use crate::secret::TokenHash;
 use crate::user::{Account, DisplayName};
 
 /// An account with what only `auth` sees: its password hash and its session epoch (every
@@ -32,9 +31,10 @@ pub struct StoredUser {
 pub enum CreateAccountError {
     #[error("the email address already has an account")]
     EmailTaken,
-    /// Another account's address looks like this one (has its confusable skeleton).
+    /// Another account's address looks like this one (has its confusable skeleton); which one,
+    /// [`Store::skeleton_owner`] tells.
     #[error("an account's address looks like this one")]
-    LookalikeTaken { owner: Email },
+    LookalikeTaken,
     #[error(transparent)]
     Db(#[from] DbError),
 }
@@ -149,8 +149,7 @@ impl Store {
     /// Creates an account and claims its address and the address's skeleton, in one
     /// transaction: the guard items' conditions make the address, and every address that looks
     /// like it, one account's whatever runs concurrently. An admin account also
-    /// counts itself in the admin count. `verification` is the email token to store with it,
-    /// and when it expires.
+    /// counts itself in the admin count.
     ///
     /// # Errors
     /// [`CreateAccountError::EmailTaken`] when the address has an account;
@@ -159,36 +158,18 @@ impl Store {
         &self,
         account: &Account,
         hash: &PasswordHash,
-        verification: Option<(&TokenHash, Timestamp)>,
     ) -> Result<(), CreateAccountError> {
         let mut writes = vec![
             Write::create(addresses::guard_item(&account.email, account.id)?),
             Write::create(addresses::skeleton_guard_item(&account.email, account.id)?),
             Write::create(to_item(&UserItem::new(account, hash))?),
         ];
-        if let Some((token, expires_at)) = verification {
-            let record = credentials::EmailTokenRecord {
-                user: account.id,
-                email: account.email.clone(),
-                session_epoch: 0,
-                expires_at,
-            };
-            writes.push(Write::create(credentials::verification_item(
-                token, &record,
-            )?));
-        }
         if account.is_active_admin() {
             writes.push(admin_count_change(1));
         }
         match self.table.transact(writes).await {
             Err(err) if err.failed_condition_at(0) => Err(CreateAccountError::EmailTaken),
-            Err(err) if err.failed_condition_at(1) => {
-                let (_, owner) = self
-                    .skeleton_owner(&account.email)
-                    .await?
-                    .ok_or_else(addresses::freed)?;
-                Err(CreateAccountError::LookalikeTaken { owner })
-            }
+            Err(err) if err.failed_condition_at(1) => Err(CreateAccountError::LookalikeTaken),
             other => Ok(other?),
         }
     }

@@ -122,7 +122,7 @@ pub(super) fn skeleton_guard_item(email: &Email, user: UserId) -> Result<Item, D
 }
 
 /// A guard that a failed condition saw is gone: guards are never deleted, so this is a bug.
-pub(super) fn freed() -> DbError {
+pub fn freed() -> DbError {
     DbError::Other(anyhow::anyhow!("a skeleton guard was taken, then freed"))
 }
 
@@ -247,8 +247,7 @@ impl Store {
     }
 
     /// Records a request for `kind` of mail to `email` as `next` if the record is still
-    /// `seen`, and stores its link's token (when there is one to send), in one transaction.
-    /// Returns whether it was recorded.
+    /// `seen`. Returns whether it was recorded.
     ///
     /// # Errors
     /// When DynamoDB fails.
@@ -258,7 +257,6 @@ impl Store {
         email: &Email,
         seen: Option<&MailRequests>,
         next: &MailRequests,
-        token: Option<(&TokenHash, &EmailTokenRecord)>,
         now: Timestamp,
     ) -> Result<bool, DbError> {
         let counter = Expr::new()
@@ -266,14 +264,29 @@ impl Store {
             .set(EXPIRES_AT, n(ttl(next.expires_at)))
             .set(ENTITY, s(kind.entity()))
             .condition(still_counts("requests", seen.map(|seen| seen.count), now));
-        let mut writes = vec![Write::update(kind.counter(email), counter)];
-        if let Some((hash, record)) = token {
-            writes.push(Write::create(kind.token_item(hash, record)?));
-        }
-        match self.table.transact(writes).await {
+        match self
+            .table
+            .write(Write::update(kind.counter(email), counter))
+            .await
+        {
             Ok(()) => Ok(true),
-            Err(err) if err.failed_condition_at(0) => Ok(false),
+            Err(DbError::ConditionFailed) => Ok(false),
             Err(err) => Err(err),
         }
+    }
+
+    /// Stores the token of a `kind` link (its hash, and whose it is).
+    ///
+    /// # Errors
+    /// When DynamoDB fails.
+    pub async fn store_email_token(
+        &self,
+        kind: MailRequest,
+        hash: &TokenHash,
+        record: &EmailTokenRecord,
+    ) -> Result<(), DbError> {
+        self.table
+            .write(Write::create(kind.token_item(hash, record)?))
+            .await
     }
 }

@@ -14,7 +14,7 @@ use shared::dynamo::{Cond, DbError, EXPIRES_AT, PK, Table, attr, n};
 use shared::page::CursorKey;
 
 pub use accounts::{AccountWriteError, CreateAccountError, StoredUser};
-pub use addresses::{AddressRecords, MailRequest, SkeletonClaim};
+pub use addresses::{AddressRecords, MailRequest, SkeletonClaim, freed};
 pub use credentials::{EmailTokenRecord, PasswordWriteError};
 pub use sessions::{NewSession, RefreshTokenRecord};
 

@@ -199,11 +199,11 @@ async fn the_verification_mail_can_be_sent_again_a_few_times_an_hour() {
     app.register(email, PASSWORD, "Lost Mail")
         .await
         .assert_status(201);
-    let first = app.mail.token(email, "/verify-email");
+    let first = app.mail().await.token(email, "/verify-email");
     let body = json!({"email": email});
     let resend = || app.post_json("/auth/email/verify/resend", &body);
     resend().await.assert_status(202);
-    let second = app.mail.token(email, "/verify-email");
+    let second = app.mail().await.token(email, "/verify-email");
     assert_ne!(first, second, "a new link was mailed");
     resend().await.assert_status(202);
     resend().await.assert_status(202);
@@ -218,7 +218,7 @@ async fn the_verification_mail_can_be_sent_again_a_few_times_an_hour() {
     )
     .await
     .assert_status(202);
-    assert!(app.mail.to("nobody@example.org").is_empty());
+    assert!(app.mail().await.to("nobody@example.org").is_empty());
 
     app.verify_email(&second).await.assert_status(204);
     let tokens = app.logged_in(email, PASSWORD).await;

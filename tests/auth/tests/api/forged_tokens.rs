@@ -89,8 +89,14 @@ async fn refresh_and_reset_tokens_are_not_access_tokens() {
     app.forgot_password("holder@example.org")
         .await
         .assert_status(202);
-    let reset = app.mail.token("holder@example.org", "/reset-password");
-    let verify = app.mail.token("holder@example.org", "/verify-email");
+    let reset = app
+        .mail()
+        .await
+        .token("holder@example.org", "/reset-password");
+    let verify = app
+        .mail()
+        .await
+        .token("holder@example.org", "/verify-email");
 
     for (kind, token) in [
         ("refresh", tokens.refresh_token.as_str()),

@@ -16,7 +16,7 @@ async fn register_verify_login_refresh_reuse_login_logout() {
     assert_eq!(account["email_verified"], false);
 
     // Verify the address with the mailed link.
-    let token = app.mail.token(email, "/verify-email");
+    let token = app.mail().await.token(email, "/verify-email");
     app.verify_email(&token).await.assert_status(204);
 
     // Login, then read the account with the access token.
@@ -64,7 +64,7 @@ async fn a_verification_link_works_once() {
     app.register("ada@example.org", PASSWORD, "Ada")
         .await
         .assert_status(201);
-    let token = app.mail.token("ada@example.org", "/verify-email");
+    let token = app.mail().await.token("ada@example.org", "/verify-email");
     app.verify_email(&token).await.assert_status(204);
     app.verify_email(&token)
         .await

@@ -174,13 +174,14 @@ async fn forgot_password_answers_alike_for_every_address_and_is_limited_per_addr
         assert_eq!(known.body, unknown.body);
     }
     let resets = app
-        .mail
+        .mail()
+        .await
         .to("forgetful@example.org")
         .iter()
         .filter(|m| m.text.contains("/reset-password#token="))
         .count();
     assert_eq!(resets, 3);
-    assert!(app.mail.to("nobody@example.org").is_empty());
+    assert!(app.mail().await.to("nobody@example.org").is_empty());
 
     for email in ["forgetful@example.org", "nobody@example.org"] {
         let limited = app.forgot_password(email).await;
@@ -188,7 +189,7 @@ async fn forgot_password_answers_alike_for_every_address_and_is_limited_per_addr
         assert!(retry_after(&limited) > 3000, "the window is an hour");
     }
     assert_eq!(
-        app.mail.to("forgetful@example.org").len(),
+        app.mail().await.to("forgetful@example.org").len(),
         4,
         "no mail past the limit"
     );

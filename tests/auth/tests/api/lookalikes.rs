@@ -87,7 +87,8 @@ async fn a_lookalike_of_a_taken_address_is_answered_as_the_taken_address_and_mak
 
     assert_eq!(addresses(&app).await, [OWNER], "no second account");
     let notes = app
-        .mail
+        .mail()
+        .await
         .to(OWNER)
         .iter()
         .filter(|m| m.subject == NOTE)
@@ -97,10 +98,10 @@ async fn a_lookalike_of_a_taken_address_is_answered_as_the_taken_address_and_mak
         "the owner heard of the taken address and each lookalike"
     );
     assert_eq!(
-        app.mail.all().len(),
+        app.mail().await.all().len(),
         5,
         "a verification and four notes, nothing to a lookalike: {:?}",
-        app.mail.all()
+        app.mail().await.all()
     );
     app.login(OWNER, PASSWORD).await.assert_status(200);
 }
@@ -177,14 +178,15 @@ async fn twenty_concurrent_registrations_of_lookalikes_make_exactly_one_account(
     );
     let owner = &accounts[0];
     let notes = app
-        .mail
+        .mail()
+        .await
         .to(owner)
         .iter()
         .filter(|m| m.subject == NOTE)
         .count();
     assert_eq!(notes, 19, "the owner heard of each other attempt");
     assert_eq!(
-        app.mail.all().len(),
+        app.mail().await.all().len(),
         20,
         "one verification and 19 notes, all to the owner"
     );
@@ -208,7 +210,10 @@ async fn an_address_is_found_however_its_case_or_width_is_typed() {
         .await
         .assert_status(202);
     assert_eq!(
-        app.mail.token("ada@example.org", "/reset-password").len(),
+        app.mail()
+            .await
+            .token("ada@example.org", "/reset-password")
+            .len(),
         43,
         "the reset link went to the account's address"
     );
@@ -321,7 +326,8 @@ async fn an_account_made_before_skeleton_guards_gets_one_and_its_lookalikes_are_
         .assert_status(201);
     assert_eq!(addresses(&app).await, [OWNER], "no second account");
     let notes = app
-        .mail
+        .mail()
+        .await
         .to(OWNER)
         .iter()
         .filter(|m| m.subject == NOTE)

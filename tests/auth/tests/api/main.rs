@@ -2,6 +2,7 @@
 //! router, the real DynamoDB client and the local emulator, on tables of its own.
 
 mod admin;
+mod answers_that_tell_nothing;
 mod authorization;
 mod forged_tokens;
 mod journey;

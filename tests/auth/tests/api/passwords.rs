@@ -11,7 +11,7 @@ async fn a_seven_character_password_is_refused() {
     response.assert_problem(422, "validation-failed");
     assert_eq!(response.json()["errors"][0]["field"], "password");
     assert!(
-        app.mail.to("short@example.org").is_empty(),
+        app.mail().await.to("short@example.org").is_empty(),
         "nothing was registered"
     );
 }
@@ -89,7 +89,10 @@ async fn a_common_password_is_refused_wherever_a_password_is_chosen() {
     app.forgot_password("careful@example.org")
         .await
         .assert_status(202);
-    let token = app.mail.token("careful@example.org", "/reset-password");
+    let token = app
+        .mail()
+        .await
+        .token("careful@example.org", "/reset-password");
     let response = app.reset_password(&token, "football1").await;
     response.assert_problem(422, "validation-failed");
     assert_eq!(response.json()["errors"][0]["field"], "new_password");

@@ -54,12 +54,16 @@ async fn twenty_concurrent_registrations_of_one_address_make_exactly_one_account
         .await
         .assert_problem(401, "invalid-credentials");
     assert_eq!(
-        app.mail.token("twins@example.org", "/verify-email").len(),
+        app.mail()
+            .await
+            .token("twins@example.org", "/verify-email")
+            .len(),
         43,
         "the winner was asked to verify"
     );
     let notes = app
-        .mail
+        .mail()
+        .await
         .to("twins@example.org")
         .iter()
         .filter(|m| m.subject == "Your skillpath account")
@@ -121,7 +125,7 @@ async fn registering_a_taken_address_looks_like_a_new_registration_and_tells_the
     );
     assert_ne!(a["id"], b["id"]);
 
-    let mails = app.mail.to("owner@example.org");
+    let mails = app.mail().await.to("owner@example.org");
     assert_eq!(mails.len(), 2, "a verification, then a note: {mails:?}");
     assert_eq!(mails[1].subject, "Your skillpath account");
     assert!(

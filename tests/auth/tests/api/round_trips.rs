@@ -35,14 +35,11 @@ async fn each_endpoint_makes_the_dynamodb_requests_its_access_pattern_needs() {
     let resent = app
         .post_json("/auth/email/verify/resend", &json!({"email": email}))
         .await;
-    measure(
-        "resend verification",
-        &["GetItem", "Query", "TransactWriteItems"],
-        resent,
-    )
-    .await;
+    measure("resend verification", &["Query", "UpdateItem"], resent).await;
 
-    let verify = app.mail.token(email, "/verify-email");
+    // The mail sender's own requests (off the request path) are not the routes'.
+    let verify = app.mail().await.token(email, "/verify-email");
+    proxy.clear_operations();
     let verified = app.verify_email(&verify).await;
     measure("verify", &["GetItem", "TransactWriteItems"], verified).await;
 

@@ -44,7 +44,7 @@ async fn no_log_line_or_response_body_of_a_journey_contains_a_secret() {
     let registered = record("register", app.register(email, PASSWORD, "Private").await);
     let user = registered.json()["id"].as_str().expect("an id").to_owned();
     let hash_after_register = password_hash(&app, &user).await;
-    let verify = app.mail.token(email, "/verify-email");
+    let verify = app.mail().await.token(email, "/verify-email");
     record("verify", app.verify_email(&verify).await);
     record("wrong login", app.login(email, "not the password").await);
     let login = record("login", app.login(email, PASSWORD).await);
@@ -64,7 +64,7 @@ async fn no_log_line_or_response_body_of_a_journey_contains_a_secret() {
     );
     let hash_after_change = password_hash(&app, &user).await;
     record("forgot", app.forgot_password(email).await);
-    let reset = app.mail.token(email, "/reset-password");
+    let reset = app.mail().await.token(email, "/reset-password");
     record("reset", app.reset_password(&reset, NEWEST_PASSWORD).await);
     record(
         "reset again",

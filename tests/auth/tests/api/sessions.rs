@@ -80,7 +80,10 @@ async fn a_reset_revokes_every_session_and_its_token_works_once() {
     app.forgot_password("resetter@example.org")
         .await
         .assert_status(202);
-    let token = app.mail.token("resetter@example.org", "/reset-password");
+    let token = app
+        .mail()
+        .await
+        .token("resetter@example.org", "/reset-password");
 
     app.reset_password(&token, NEW_PASSWORD)
         .await
@@ -117,7 +120,10 @@ async fn a_reset_token_expires() {
     app.forgot_password("slow@example.org")
         .await
         .assert_status(202);
-    let token = app.mail.token("slow@example.org", "/reset-password");
+    let token = app
+        .mail()
+        .await
+        .token("slow@example.org", "/reset-password");
 
     app.clock.advance(Duration::from_secs(1));
 
@@ -136,11 +142,17 @@ async fn an_older_reset_token_dies_when_the_password_changes() {
     app.forgot_password("twice@example.org")
         .await
         .assert_status(202);
-    let older = app.mail.token("twice@example.org", "/reset-password");
+    let older = app
+        .mail()
+        .await
+        .token("twice@example.org", "/reset-password");
     app.forgot_password("twice@example.org")
         .await
         .assert_status(202);
-    let newer = app.mail.token("twice@example.org", "/reset-password");
+    let newer = app
+        .mail()
+        .await
+        .token("twice@example.org", "/reset-password");
     assert_ne!(older, newer);
 
     app.reset_password(&newer, NEW_PASSWORD)
