@@ -5,7 +5,7 @@ resolved for given parameters, as CloudFormation would resolve them.
 `transform` runs in the SAM CLI's virtualenv (aws-sam-translator); the rest reads its JSON with
 the standard library (and parliament, for iam-lint). Used by infra/check (the transformed
 template for cfn-lint, each function's worst-case environment size, the IAM policies) and by
-infra/rehearse (each function's environment, the routes, the tables, the secrets).
+infra/rehearse (each function's environment, the routes, the tables, the queues, the secrets).
 
     python infra/stack.py transform OUT.json      the transformed template, as JSON
     python infra/stack.py env-size [TEMPLATE]     each function's worst-case environment size
@@ -222,6 +222,53 @@ class Stack:
         variables = function["Properties"].get("Environment", {}).get("Variables", {})
         return {name: str(self.resolve(value)) for name, value in variables.items()}
 
+    def queue_attributes(self, queue):
+        """An AWS::SQS::Queue's properties as the attributes of SQS's CreateQueue, as
+        CloudFormation passes them (the redrive policy as JSON, its ARN resolved; booleans in
+        lower case): everything but its name and tags."""
+        attributes = {}
+        for name, value in self.resolve(queue["Properties"]).items():
+            if name in ("QueueName", "Tags"):
+                continue
+            if isinstance(value, bool):
+                value = str(value).lower()
+            elif isinstance(value, dict):
+                value = json.dumps(value)
+            attributes[name] = str(value)
+        return attributes
+
+    def create_queues(self, sqs):
+        """Makes the stack's queues with `sqs` (a boto3 SQS client), a dead-letter queue before
+        the queue whose redrive policy names it, and records each one's Ref (its URL), Arn and
+        QueueName as CloudFormation returns them. For the emulator: infra/rehearse and the local
+        stack (infra/local/queues)."""
+        waiting = [(i, r) for i, r in self.resources("AWS::SQS::Queue") if self.exists(r)]
+        while waiting:
+            later = []
+            for resource_id, resource in waiting:
+                try:
+                    attributes = self.queue_attributes(resource)
+                except Unresolved:
+                    later.append((resource_id, resource))
+                    continue
+                name = self.resolve(resource["Properties"]["QueueName"])
+                url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+                self.refs[resource_id] = url
+                self.attributes[(resource_id, "Arn")] = sqs.get_queue_attributes(
+                    QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+                self.attributes[(resource_id, "QueueName")] = name
+            if len(later) == len(waiting):
+                raise Unresolved(f"the queues {[i for i, _ in later]} refer to what is not made")
+            waiting = later
+
+    def dead_letter_queues(self):
+        """The logical ids of the queues a redrive policy names (after create_queues)."""
+        targets = {self.resolve(r["Properties"]["RedrivePolicy"])["deadLetterTargetArn"]
+                   for _, r in self.resources("AWS::SQS::Queue")
+                   if self.exists(r) and "RedrivePolicy" in r["Properties"]}
+        return [i for i, _ in self.resources("AWS::SQS::Queue")
+                if self.attributes.get((i, "Arn")) in targets]
+
     def routes(self):
         """{route key: logical id of the function it integrates}."""
         routes = {}
@@ -273,6 +320,11 @@ def worst_case_stack(template, environment):
             stack.refs[resource_id] = name
             stack.attributes[(resource_id, "Arn")] = (
                 f"arn:aws:logs:{WORST_REGION}:{ACCOUNT}:log-group:{name}:*")
+        elif kind == "AWS::SQS::Queue":
+            name = stack.resolve(properties["QueueName"])
+            stack.refs[resource_id] = f"https://sqs.{WORST_REGION}.amazonaws.com/{ACCOUNT}/{name}"
+            stack.attributes[(resource_id, "Arn")] = f"arn:aws:sqs:{WORST_REGION}:{ACCOUNT}:{name}"
+            stack.attributes[(resource_id, "QueueName")] = name
         else:
             stack.refs[resource_id] = "a" * 10
     return stack
@@ -289,7 +341,7 @@ def env_size(template):
             size = len(json.dumps(variables, separators=(",", ":")))
             largest = sorted(variables, key=lambda n: -len(variables[n]))[:3]
             verdict = "ok" if size <= ENVIRONMENT_LIMIT else "OVER Lambda's 4 KB limit"
-            print(f"  {environment:<5} {function_id:<17} {size:>5} B of {ENVIRONMENT_LIMIT}  "
+            print(f"  {environment:<5} {function_id:<18} {size:>5} B of {ENVIRONMENT_LIMIT}  "
                   f"{verdict} (largest: {', '.join(f'{n} {len(variables[n])} B' for n in largest)})")
             fits &= size <= ENVIRONMENT_LIMIT
     return fits
@@ -328,9 +380,10 @@ def grants(template, audit):
     for table_id, table in stack.resources("AWS::DynamoDB::Table"):
         kind = stack.resolve(table["Properties"]["TableName"]).rsplit("-", 1)[-1]
         kinds[kind] = stack.get_att(table_id, "Arn")
-    granted = {}
+    granted, roles = {}, {}
     for role_id, role in stack.resources("AWS::IAM::Role"):
         principal = role_id.removesuffix("Role").lower()
+        roles[principal] = role_id
         for policy in role["Properties"].get("Policies", []):
             for statement in stack.resolve(policy["PolicyDocument"])["Statement"]:
                 actions, resources = statement["Action"], statement["Resource"]
@@ -359,7 +412,7 @@ def grants(template, audit):
         for action, resource in sorted(pairs):
             kind = next((k for k, arn in kinds.items() if resource.startswith(arn)), None)
             if kind and not any(o[:3] == (principal, action, kind) for o in observed):
-                print(f"  {principal.capitalize()}Role grants {action} on {resource}, but no "
+                print(f"  {roles[principal]} grants {action} on {resource}, but no "
                       f"test saw {principal} ask for it on the {kind} table")
                 ok = False
     used = sorted({(p, a, k) for p, a, k, _ in observed})
