@@ -39,10 +39,34 @@ const SECRETS: [(&str, &str); 6] = [
     ("progress", "CertificateSigningKeySecret"),
     ("progress", "CursorKeySecret"),
 ];
-/// The only function that sends mail.
-const MAILER: &str = "auth";
+/// auth's second binary, its own function: it takes auth's mail jobs from the mail queue and is
+/// the only one that sends mail.
+const MAIL_SENDER: &str = "mail-sender";
+/// The DynamoDB actions of the mail sender, on auth's table alone (its items, not its index):
+/// an address's owner and the account (`Query`, `GetItem`), a link token's hash (`PutItem`).
+const MAIL_SENDER_TABLE_ACTIONS: [&str; 3] =
+    ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"];
+/// What each binary does with the mail queue: auth posts jobs, the sender's event source
+/// mapping takes them (with the sender's role).
+const QUEUE_ACTIONS: [(&str, &[&str]); 2] = [
+    ("auth", &["sqs:SendMessage"]),
+    (
+        MAIL_SENDER,
+        &[
+            "sqs:ChangeMessageVisibility",
+            "sqs:DeleteMessage",
+            "sqs:GetQueueAttributes",
+            "sqs:ReceiveMessage",
+        ],
+    ),
+];
 /// X-Ray's write actions accept no resource but `*`: the one managed policy a role may carry.
 const XRAY_POLICY: &str = ":iam::aws:policy/AWSXRayDaemonWriteAccess";
+
+/// Every binary deployed as a function: the three behind the API, then the mail sender.
+fn binaries() -> impl Iterator<Item = &'static str> {
+    FUNCTIONS.into_iter().chain([MAIL_SENDER])
+}
 
 // --- reading the template ---------------------------------------------------------------------
 
@@ -300,6 +324,7 @@ enum Target {
     Indexes(String),
     Secret(String),
     LogGroup(String),
+    Queue(String),
     MailIdentity,
     Other(String),
 }
@@ -342,6 +367,7 @@ impl Template {
                 match (name.as_str(), self.type_of(&id)) {
                     ("GetAtt", Some("AWS::DynamoDB::Table")) => return Target::Table(id),
                     ("GetAtt", Some("AWS::Logs::LogGroup")) => return Target::LogGroup(id),
+                    ("GetAtt", Some("AWS::SQS::Queue")) => return Target::Queue(id),
                     ("Ref", Some("AWS::SecretsManager::Secret")) => return Target::Secret(id),
                     _ => {}
                 }
@@ -416,7 +442,7 @@ impl Template {
 #[test]
 fn no_role_grants_a_wildcard_action_or_a_wildcard_resource() {
     let template = Template::load();
-    for function in FUNCTIONS {
+    for function in binaries() {
         let (role, grants) = template.grants(function);
         for grant in &grants {
             assert!(
@@ -474,6 +500,23 @@ fn each_function_uses_only_its_own_table_and_indexes_plus_the_two_read_only_cros
     }
 }
 
+#[test]
+fn the_mail_sender_reads_accounts_and_writes_link_tokens_on_auths_table_and_nothing_else() {
+    let template = Template::load();
+    let (role, grants) = template.grants(MAIL_SENDER);
+    let dynamodb: BTreeSet<(&str, &Target)> = grants
+        .iter()
+        .filter(|grant| grant.action.starts_with("dynamodb:"))
+        .map(|grant| (grant.action.as_str(), &grant.target))
+        .collect();
+    let auth_table = Target::Table("AuthTable".into());
+    let expected: BTreeSet<(&str, &Target)> = MAIL_SENDER_TABLE_ACTIONS
+        .iter()
+        .map(|action| (*action, &auth_table))
+        .collect();
+    assert_eq!(dynamodb, expected, "{role}'s DynamoDB grants");
+}
+
 /// Whether what a role grants matches what its function asks of DynamoDB is checked on what
 /// the functions really send: `./dev test` runs every test against an emulator that writes down
 /// each request's function, action, table and index, then `infra/stack.py grants` compares that
@@ -525,9 +568,9 @@ fn the_functions_reach_dynamodb_only_through_shared_tables() {
 }
 
 #[test]
-fn each_function_reads_only_its_own_secrets_and_only_auth_sends_mail() {
+fn each_function_reads_only_its_own_secrets_and_only_the_mail_sender_sends_mail() {
     let template = Template::load();
-    for function in FUNCTIONS {
+    for function in binaries() {
         let (role, grants) = template.grants(function);
         let (function_id, resource) = template.function(function);
         let log_group = referenced(&resource["Properties"]["LoggingConfig"]["LogGroup"])
@@ -555,9 +598,14 @@ fn each_function_reads_only_its_own_secrets_and_only_auth_sends_mail() {
                     own
                 }
                 "ses" => {
-                    function == MAILER
+                    function == MAIL_SENDER
                         && grant.action == "ses:SendEmail"
                         && grant.target == Target::MailIdentity
+                }
+                "sqs" => {
+                    QUEUE_ACTIONS.iter().any(|(binary, actions)| {
+                        *binary == function && actions.contains(&grant.action.as_str())
+                    }) && grant.target == Target::Queue("MailQueue".into())
                 }
                 _ => false,
             };
@@ -821,8 +869,14 @@ fn every_function_is_a_rust_package_built_for_a_parameterised_architecture_defau
     let members = workspace["workspace"]["members"]
         .as_array()
         .expect("workspace members");
-    for function in FUNCTIONS {
+    for function in binaries() {
         let (id, resource) = template.function(function);
+        // The mail sender is a binary of auth's package.
+        let package = if function == MAIL_SENDER {
+            "auth"
+        } else {
+            function
+        };
         assert_eq!(
             resource["Metadata"]["BuildMethod"].as_str(),
             Some("rust-cargolambda"),
@@ -852,8 +906,8 @@ fn every_function_is_a_rust_package_built_for_a_parameterised_architecture_defau
         assert!(
             members
                 .iter()
-                .any(|m| m.as_str() == Some(&format!("functions/{function}"))),
-            "functions/{function} is not a workspace member"
+                .any(|m| m.as_str() == Some(&format!("functions/{package}"))),
+            "functions/{package} is not a workspace member"
         );
         let architectures = property("Architectures");
         assert_eq!(
@@ -895,6 +949,9 @@ fn stand_in(variable: &str) -> String {
         "SIGNING_KEY_ID" => testkit::tokens::TEST_KID.into(),
         "CERTIFICATE_KEY_ID" => testkit::env::CERTIFICATE_KID.into(),
         "MAIL_FROM" => "no-reply@skillpath.test".into(),
+        "MAIL_QUEUE_URL" => {
+            "https://sqs.eu-west-1.amazonaws.com/123456789012/skillpath-dev-mail".into()
+        }
         name if name == "TABLE_NAME" || name.ends_with("_TABLE_NAME") => {
             format!(
                 "skillpath-dev-{}",
@@ -911,10 +968,14 @@ fn stand_in(variable: &str) -> String {
 #[test]
 fn the_template_gives_each_function_every_variable_its_configuration_reads() {
     let template = Template::load();
-    for function in FUNCTIONS {
+    for function in binaries() {
         let (id, resource) = template.function(function);
         let variables = template.environment(resource);
-        let own_table = format!("{}Table", stem(function));
+        // The mail sender works on auth's table.
+        let own_table = match function {
+            MAIL_SENDER => "AuthTable".to_owned(),
+            function => format!("{}Table", stem(function)),
+        };
         assert_eq!(
             variables.get("TABLE_NAME").and_then(referenced),
             Some(own_table.clone()),
@@ -946,6 +1007,7 @@ fn the_template_gives_each_function_every_variable_its_configuration_reads() {
             "auth" => auth::Config::from_env(&env).map(drop),
             "content" => content::Config::from_env(&env).map(drop),
             "progress" => progress::Config::from_env(&env).map(drop),
+            MAIL_SENDER => auth::config::SenderConfig::from_env(&env).map(drop),
             other => panic!("no function {other}"),
         };
         if let Err(error) = outcome {
@@ -1023,6 +1085,17 @@ fn alarms_watch_function_errors_and_throttles_api_5xx_and_table_throttling() {
             }
         }
     }
+    let (sender, _) = template.function(MAIL_SENDER);
+    expected.insert(("Errors".to_owned(), sender.to_owned()));
+    expected.insert(("Throttles".to_owned(), sender.to_owned()));
+    expected.insert((
+        "ApproximateNumberOfMessagesVisible".to_owned(),
+        "MailDeadLetterQueue".to_owned(),
+    ));
+    expected.insert((
+        "ApproximateAgeOfOldestMessage".to_owned(),
+        "MailQueue".to_owned(),
+    ));
     expected.insert(("5xx".to_owned(), "HttpApi".to_owned()));
     let unwatched: Vec<_> = expected.difference(&watched).collect();
     assert!(unwatched.is_empty(), "no alarm watches {unwatched:?}");
