@@ -134,7 +134,12 @@ class Gateway(BaseHTTPRequestHandler):
         headers += [("set-cookie", cookie) for cookie in answer.get("cookies") or []]
         self.send(int(answer.get("statusCode", 200)), headers, payload)
 
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = handle_any
+    def __getattr__(self, name):
+        # Every method, TRACE and made-up ones too, goes through the routes, as in API Gateway
+        # (an unrouted method is its 404), not to http.server's own 501 page.
+        if name.startswith("do_"):
+            return self.handle_any
+        raise AttributeError(name)
 
 
 def serve(server, stack, invoke):
