@@ -41,6 +41,32 @@ pub struct LessonOutline {
     pub duration_minutes: u32,
     /// Whether anyone may read it, enrolled or not.
     pub preview: bool,
+    /// Set when the lesson is a project: learners hand work in and a reviewer approves it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project: Option<ProjectOutline>,
+}
+
+/// What the outline says of a project lesson (its brief and rubric live in the lesson's item).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProjectOutline {
+    /// What a learner hands in.
+    pub hand_in: HandIn,
+    /// The estimated effort, in hours.
+    pub effort_hours: u16,
+    /// How many criteria its rubric has (none yet: the course cannot be published).
+    pub criteria: u16,
+}
+
+/// What a learner hands in for a project: links to the work, never the work itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HandIn {
+    /// An https Git repository URL.
+    Repository,
+    /// The https URL where the work is deployed.
+    Deployment,
+    /// Both.
+    RepositoryAndDeployment,
 }
 
 /// A module and its ordered lessons.
@@ -104,6 +130,7 @@ mod tests {
             title: title.into(),
             duration_minutes: 10,
             preview: false,
+            project: None,
         }
     }
 

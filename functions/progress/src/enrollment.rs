@@ -172,6 +172,7 @@ mod tests {
                             title: "Lesson".into(),
                             duration_minutes: 10,
                             preview: false,
+                            project: None,
                         })
                         .collect(),
                 })

@@ -396,6 +396,21 @@ pub fn article_body(slug: &str) -> Value {
     })
 }
 
+/// The fields a 422 names, in its order.
+///
+/// # Panics
+/// When the response is not a 422 `validation-failed` problem.
+#[track_caller]
+pub fn invalid_fields(response: &TestResponse) -> Vec<String> {
+    response.assert_problem(422, "validation-failed");
+    response.json()["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .map(|e| e["field"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
 /// The `ETag` of a response.
 ///
 /// # Panics

@@ -94,6 +94,7 @@ impl Course {
                             title: format!("Lesson {}.{}", m + 1, l + 1),
                             duration_minutes: 12,
                             preview: l == 0,
+                            project: None,
                         })
                         .collect(),
                 })

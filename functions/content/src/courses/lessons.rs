@@ -1,11 +1,11 @@
-//! A lesson beside its place in the outline: its own item (body, video, further reading), what
-//! an author gives to add or change one, and its page.
+//! A lesson beside its place in the outline: its own item (body, video, further reading, and
+//! for a project its rubric), what an author gives to add or change one, and its page.
 
 use serde::{Deserialize, Serialize};
 use shared::ApiError;
 use shared::catalog::{CourseId, LessonId, ModuleId};
 
-use super::{Course, MAX_READINGS};
+use super::{Course, MAX_READINGS, Project};
 use crate::fields::{Body, Minutes, Slug, Title, WebUrl};
 use crate::markdown;
 
@@ -17,6 +17,9 @@ pub struct LessonContent {
     pub video_url: Option<WebUrl>,
     /// Further reading.
     pub links: Vec<Reading>,
+    /// Set for a project lesson, whose body is the project's brief.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project: Option<Project>,
 }
 
 /// A link a lesson recommends.
@@ -28,7 +31,8 @@ pub struct Reading {
 }
 
 impl LessonContent {
-    /// Refuses a lesson without a body or with too much further reading.
+    /// Refuses a lesson without a body, with too much further reading, or with a project
+    /// whose rubric could never be scored.
     ///
     /// # Errors
     /// 422 naming the field.
@@ -42,7 +46,10 @@ impl LessonContent {
                 format!("at most {MAX_READINGS} links"),
             ));
         }
-        Ok(())
+        match &self.project {
+            Some(project) => project.check("project"),
+            None => Ok(()),
+        }
     }
 }
 
@@ -66,6 +73,8 @@ pub struct LessonEdit {
     pub duration: Option<Minutes>,
     pub preview: Option<bool>,
     pub links: Option<Vec<Reading>>,
+    /// `Some(None)` makes it an ordinary lesson again.
+    pub project: Option<Option<Project>>,
 }
 
 /// A lesson's page.

@@ -9,12 +9,14 @@
 
 mod lessons;
 mod outline;
+mod project;
 mod routes;
 
 pub use lessons::{
     CourseRef, LessonContent, LessonEdit, LessonView, ModuleRef, NewLesson, Reading,
 };
 pub use outline::ModuleOrder;
+pub use project::{Criterion, MAX_CRITERIA, Project, Rubric, Scoring};
 pub use routes::router;
 
 use std::collections::BTreeMap;
@@ -239,6 +241,17 @@ impl Document for Course {
                     format!("outline.modules[{i}]"),
                     format!("module `{}` has no lesson", module.title),
                 ));
+            }
+            for (j, lesson) in module.lessons.iter().enumerate() {
+                if lesson.project.is_some_and(|p| p.criteria == 0) {
+                    missing.push(FieldError::new(
+                        format!("outline.modules[{i}].lessons[{j}].project.rubric"),
+                        format!(
+                            "project `{}` has no rubric: give it at least one criterion",
+                            lesson.title
+                        ),
+                    ));
+                }
             }
         }
         missing

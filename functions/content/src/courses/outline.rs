@@ -5,7 +5,9 @@ use shared::ApiError;
 use shared::FieldError;
 use shared::catalog::{LessonId, LessonOutline, ModuleId, ModuleOutline};
 
-use super::{Course, LessonEdit, MAX_LESSONS, MAX_LESSONS_PER_MODULE, NewLesson};
+use super::{
+    Course, LessonContent, LessonEdit, MAX_LESSONS, MAX_LESSONS_PER_MODULE, NewLesson, Project,
+};
 use crate::fields::{Slug, set};
 
 /// A module's place in a reordered outline.
@@ -75,6 +77,7 @@ impl Course {
         lesson: &NewLesson,
     ) -> Result<(), ApiError> {
         self.ensure_lesson_slug_free(&lesson.slug, None)?;
+        never_a_free_project(lesson.preview, &lesson.content)?;
         if self.outline.total_lessons() >= MAX_LESSONS {
             return Err(ApiError::invalid(
                 "outline",
@@ -94,16 +97,24 @@ impl Course {
             title: lesson.title.to_string(),
             duration_minutes: lesson.duration.get(),
             preview: lesson.preview,
+            project: lesson.content.project.as_ref().map(Project::outline),
         });
         Ok(())
     }
 
-    /// Changes the outline fields of the lesson `id` that `edit` gives; a new slug keeps the
-    /// old one redirecting.
+    /// Changes the outline fields of the lesson `id` that `edit` gives, its project mark to
+    /// that of `content` (the lesson's item after the edit); a new slug keeps the old one
+    /// redirecting.
     ///
     /// # Errors
-    /// 404 without that lesson; 409 when another lesson has the new slug.
-    pub fn edit_lesson(&mut self, id: LessonId, edit: &LessonEdit) -> Result<(), ApiError> {
+    /// 404 without that lesson; 409 when another lesson has the new slug; 422 when it would
+    /// be a project open as a free preview.
+    pub fn edit_lesson(
+        &mut self,
+        id: LessonId,
+        edit: &LessonEdit,
+        content: &LessonContent,
+    ) -> Result<(), ApiError> {
         let (m, l) = self
             .find_lesson(&id.to_string())
             .ok_or(ApiError::NotFound)?;
@@ -123,6 +134,8 @@ impl Course {
         );
         set(&mut lesson.duration_minutes, edit.duration.map(u32::from));
         set(&mut lesson.preview, edit.preview);
+        never_a_free_project(lesson.preview, content)?;
+        lesson.project = content.project.as_ref().map(Project::outline);
         Ok(())
     }
 
@@ -215,6 +228,17 @@ impl Course {
     }
 }
 
+/// Refuses a project lesson that anyone could read: a project is for enrolled learners.
+fn never_a_free_project(preview: bool, content: &LessonContent) -> Result<(), ApiError> {
+    if preview && content.project.is_some() {
+        return Err(ApiError::invalid(
+            "preview",
+            "a project lesson is never a free preview",
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;
@@ -234,6 +258,7 @@ mod tests {
             title: slug.into(),
             duration_minutes: 10,
             preview: false,
+            project: None,
         };
         Course {
             id: CourseId::new(),

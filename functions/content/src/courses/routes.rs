@@ -15,7 +15,9 @@ use shared::identity::{Role, UserId};
 use shared::token::{AuthUser, MaybeAuthUser, VerifiedUser};
 use shared::{ApiError, Json};
 
-use super::{Course, LessonContent, LessonEdit, MAX_INSTRUCTORS, ModuleOrder, NewLesson, Reading};
+use super::{
+    Course, LessonContent, LessonEdit, MAX_INSTRUCTORS, ModuleOrder, NewLesson, Project, Reading,
+};
 use crate::AppState;
 use crate::catalog::{self, written};
 use crate::document::{Document, Lifecycle};
@@ -257,6 +259,8 @@ struct LessonInput {
     preview: bool,
     #[serde(default)]
     links: Vec<Reading>,
+    /// Makes it a project lesson (its body is then the brief).
+    project: Option<Project>,
 }
 
 /// `POST /courses/{course}/modules/{module}/lessons`: a new lesson at the end of a module.
@@ -277,6 +281,7 @@ async fn add_lesson(
             body: input.body,
             video_url: input.video_url,
             links: input.links,
+            project: input.project,
         },
     };
     let (course, view) = state
@@ -314,7 +319,8 @@ async fn show_lesson(
 }
 
 /// The body of `PATCH /courses/{course}/lessons/{lesson}`: the fields to change
-/// (`video_url: null` removes the video).
+/// (`video_url: null` removes the video; `project` replaces the whole project, `null` makes it
+/// an ordinary lesson).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct LessonPatch {
@@ -326,6 +332,8 @@ struct LessonPatch {
     duration_minutes: Option<Minutes>,
     preview: Option<bool>,
     links: Option<Vec<Reading>>,
+    #[serde(default, deserialize_with = "fields::nullable")]
+    project: Option<Option<Project>>,
 }
 
 /// `PATCH /courses/{course}/lessons/{lesson}` with `If-Match` (the course's): changes the
@@ -345,6 +353,7 @@ async fn update_lesson(
         duration: patch.duration_minutes,
         preview: patch.preview,
         links: patch.links,
+        project: patch.project,
     };
     let (course, view) = state
         .service

@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 mod text;
 
 pub use text::{
-    Body, Description, Excerpt, Line, Markdown, MetaDescription, MetaTitle, Minutes, Note,
-    RoleTitle, Summary, Title, WebUrl,
+    Body, Description, EffortHours, Excerpt, HttpsUrl, Line, Markdown, MetaDescription, MetaTitle,
+    Minutes, Note, RoleTitle, Summary, Title, WebUrl,
 };
 
 /// Why a value was refused, in a sentence a client can show next to the field.

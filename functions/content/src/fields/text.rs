@@ -165,6 +165,76 @@ impl From<WebUrl> for String {
     }
 }
 
+/// An `https` URL of at most 2,048 characters that carries no credentials: what a learner is
+/// sent to or hands in (a starter repository, a repository, a deployed service).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct HttpsUrl(String);
+
+impl HttpsUrl {
+    /// # Errors
+    /// When `raw` is not an absolute https URL with a host, or names a user or password.
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        let web = WebUrl::parse(raw)?;
+        let url =
+            url::Url::parse(web.as_str()).map_err(|_| Invalid::new("must be an https URL"))?;
+        if url.scheme() != "https" {
+            return Err(Invalid::new("must be an https URL"));
+        }
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(Invalid::new("must not carry a user name or password"));
+        }
+        Ok(Self(web.0))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for HttpsUrl {
+    type Error = Invalid;
+    fn try_from(raw: String) -> Result<Self, Invalid> {
+        Self::parse(&raw)
+    }
+}
+
+impl From<HttpsUrl> for String {
+    fn from(url: HttpsUrl) -> Self {
+        url.0
+    }
+}
+
+/// A project's estimated effort: 1 to 200 hours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "u16", into = "u16")]
+pub struct EffortHours(u16);
+
+impl EffortHours {
+    pub const MAX: u16 = 200;
+
+    pub fn get(self) -> u16 {
+        self.0
+    }
+}
+
+impl TryFrom<u16> for EffortHours {
+    type Error = Invalid;
+    fn try_from(hours: u16) -> Result<Self, Invalid> {
+        if (1..=Self::MAX).contains(&hours) {
+            Ok(Self(hours))
+        } else {
+            Err(Invalid::new(format!("must be 1 to {} hours", Self::MAX)))
+        }
+    }
+}
+
+impl From<EffortHours> for u16 {
+    fn from(hours: EffortHours) -> Self {
+        hours.0
+    }
+}
+
 /// How long a lesson takes: 1 to 600 minutes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "u32", into = "u32")]
@@ -227,6 +297,21 @@ mod tests {
         let raw = "  # Title\n\n<script>alert(1)</script>\n";
         assert_eq!(Body::parse(raw).unwrap().as_str(), raw);
         assert!(Description::parse(&"x".repeat(20_001)).is_err());
+    }
+
+    #[test]
+    fn what_a_learner_is_sent_to_is_https_without_credentials() {
+        assert!(HttpsUrl::parse("https://github.com/skillpath/rest-api-starter").is_ok());
+        for bad in [
+            "http://github.com/skillpath/rest-api-starter",
+            "https://learner:hunter2@github.com/learner/api",
+            "https://token@github.com/learner/api",
+            "javascript:alert(1)",
+            "file:///etc/passwd",
+            &format!("https://example.org/{}", "a".repeat(2048)),
+        ] {
+            assert!(HttpsUrl::parse(bad).is_err(), "{bad} was accepted");
+        }
     }
 
     #[test]

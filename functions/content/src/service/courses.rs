@@ -147,9 +147,10 @@ impl Service {
         set(&mut content.body, edit.body.clone());
         set(&mut content.video_url, edit.video_url.clone());
         set(&mut content.links, edit.links.clone());
+        set(&mut content.project, edit.project.clone());
         content.check()?;
         let mut after = before.clone();
-        after.edit_lesson(id, &edit)?;
+        after.edit_lesson(id, &edit, &content)?;
         let change = LessonChange::Put {
             course: after.id,
             lesson: id,

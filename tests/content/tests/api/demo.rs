@@ -126,5 +126,23 @@ async fn loading_the_demo_content_twice_leaves_no_duplicates() {
         .filter_map(|m| m["title"].as_str())
         .collect();
     assert_eq!(modules, wanted, "each module once, in order");
+    let projects: Vec<usize> = page["outline"]["modules"]
+        .as_array()
+        .expect("modules")
+        .iter()
+        .map(|m| {
+            m["lessons"]
+                .as_array()
+                .expect("lessons")
+                .iter()
+                .filter(|l| l["project"]["criteria"].as_u64().is_some_and(|n| n > 0))
+                .count()
+        })
+        .collect();
+    assert_eq!(
+        projects,
+        vec![1; wanted.len()],
+        "one project per module, each with a rubric"
+    );
     println!("demo catalog after two loads: {reloaded:?}\nfirst: {first}second: {second}");
 }

@@ -8,6 +8,7 @@ mod conflicts;
 mod demo;
 mod gating;
 mod paging;
+mod projects;
 mod publishing;
 mod round_trips;
 mod seo;
