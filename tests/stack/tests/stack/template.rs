@@ -1110,6 +1110,127 @@ fn alarms_watch_function_errors_and_throttles_api_5xx_and_table_throttling() {
     assert!(unwatched.is_empty(), "no alarm watches {unwatched:?}");
 }
 
+/// The names a `!Sub` string substitutes (`${X}`, `${X.Attr}`: `X`), and the string with each
+/// `${…}` turned into `{{…}}`, so that what stands for a resource can be found after parsing.
+fn substitutions(text: &str) -> (BTreeSet<String>, String) {
+    let (mut names, mut out, mut rest) = (BTreeSet::new(), String::new(), text);
+    while let Some(start) = rest.find("${") {
+        let end = start + rest[start..].find('}').expect("a closed ${…}");
+        let inner = &rest[start + 2..end];
+        names.insert(inner.split('.').next().unwrap_or(inner).to_owned());
+        out.push_str(&rest[..start]);
+        out.push_str(&format!("{{{{{inner}}}}}"));
+        rest = &rest[end + 1..];
+    }
+    out.push_str(rest);
+    (names, out)
+}
+
+#[test]
+fn the_dashboard_shows_every_function_table_and_queue_and_the_api_of_this_stack() {
+    let template = Template::load();
+    let mut dashboards = template.of_type("AWS::CloudWatch::Dashboard");
+    let (id, dashboard) = dashboards.next().expect("the template has a dashboard");
+    assert!(dashboards.next().is_none(), "one dashboard");
+    let (kind, body) = intrinsic(&dashboard["Properties"]["DashboardBody"]).expect("a !Sub");
+    assert_eq!(kind, "Sub", "{id}'s body is a !Sub of the stack's names");
+    let (names, body) = substitutions(body.as_str().expect("a !Sub string"));
+    for name in &names {
+        let known = name.starts_with("AWS::")
+            || !template.doc["Resources"][name.as_str()].is_null()
+            || !template.doc["Parameters"][name.as_str()].is_null();
+        assert!(known, "{id} names ${{{name}}}, which is not of this stack");
+    }
+    let body: serde_json::Value = serde_json::from_str(&body).expect("the body is JSON");
+
+    // (metric, the resource it is about), a statistic beside the metric where a row asks one.
+    let mut shown = BTreeSet::new();
+    let mut queries = Vec::new();
+    let subject = |v: &serde_json::Value| {
+        v.as_str()
+            .and_then(|s| s.strip_prefix("{{")?.strip_suffix("}}"))
+            .map(|s| s.split('.').next().unwrap_or(s).to_owned())
+    };
+    for widget in body["widgets"].as_array().expect("widgets") {
+        let properties = &widget["properties"];
+        if let Some(query) = properties["query"].as_str() {
+            queries.push(query.to_owned());
+        }
+        for row in properties["metrics"].as_array().into_iter().flatten() {
+            let row = row.as_array().expect("a metric row");
+            let metric = row[1].as_str().expect("a metric name");
+            let stat = row.last().and_then(|o| o["stat"].as_str());
+            let name = match stat {
+                Some(stat) if metric == "Duration" || metric == "Latency" => {
+                    format!("{metric} {stat}")
+                }
+                _ => metric.to_owned(),
+            };
+            for resource in row.iter().filter_map(subject) {
+                shown.insert((name.clone(), resource));
+            }
+        }
+    }
+
+    let mut expected = BTreeSet::new();
+    let mut log_groups = Vec::new();
+    for binary in FUNCTIONS.into_iter().chain([MAIL_SENDER]) {
+        let (id, function) = template.function(binary);
+        for metric in [
+            "Invocations",
+            "Errors",
+            "Throttles",
+            "ConcurrentExecutions",
+            "Duration p50",
+            "Duration p99",
+        ] {
+            expected.insert((metric.to_owned(), id.to_owned()));
+        }
+        let group = template.function_property(function, "LoggingConfig")["LogGroup"].clone();
+        log_groups.push(referenced(&group).expect("a function's log group is the stack's"));
+    }
+    for metric in ["4xx", "5xx", "Latency p50", "Latency p99"] {
+        expected.insert((metric.to_owned(), "HttpApi".to_owned()));
+    }
+    for (table, _) in template.of_type("AWS::DynamoDB::Table") {
+        for metric in [
+            "ConsumedReadCapacityUnits",
+            "ConsumedWriteCapacityUnits",
+            "ReadThrottleEvents",
+            "WriteThrottleEvents",
+            "TransactionConflict",
+        ] {
+            expected.insert((metric.to_owned(), table.to_owned()));
+        }
+    }
+    for (queue, _) in template.of_type("AWS::SQS::Queue") {
+        expected.insert((
+            "ApproximateNumberOfMessagesVisible".to_owned(),
+            queue.to_owned(),
+        ));
+    }
+    expected.insert((
+        "ApproximateAgeOfOldestMessage".to_owned(),
+        "MailQueue".to_owned(),
+    ));
+    let missing: Vec<_> = expected.difference(&shown).collect();
+    assert!(
+        missing.is_empty(),
+        "the dashboard does not show {missing:?}"
+    );
+
+    let init = queries
+        .iter()
+        .find(|q| q.contains("@initDuration"))
+        .expect("a widget of the cold starts' init duration");
+    for group in log_groups {
+        assert!(
+            init.contains(&format!("SOURCE '{{{{{group}}}}}'")),
+            "the init-duration query does not read {group}: {init}"
+        );
+    }
+}
+
 #[test]
 fn a_custom_domain_is_made_and_mapped_exactly_when_api_base_url_is_set() {
     let template = Template::load();
