@@ -82,7 +82,15 @@ async fn trace_request(request: Request, next: Next, budget: Duration) -> Respon
         || request.uri().path().to_owned(),
         |p| p.as_str().to_owned(),
     );
-    let span = tracing::info_span!("request", %request_id, %method, %route);
+    // `user` is recorded by the token check once it knows the caller (never an address or a
+    // token): the fields every function's lines share, for Logs Insights (infra/DEPLOY.md).
+    let span = tracing::info_span!(
+        "request",
+        %request_id,
+        %method,
+        %route,
+        user = tracing::field::Empty
+    );
     let started = Instant::now();
 
     async move {

@@ -76,10 +76,12 @@ fn authenticate(
         return Ok(None);
     };
     let token = bearer_token(value).ok_or(ApiError::Unauthenticated)?;
-    verifier.verify_session(token).map(Some).map_err(|reason| {
+    let caller = verifier.verify_session(token).map_err(|reason| {
         tracing::info!(%reason, "access token refused");
         ApiError::Unauthenticated
-    })
+    })?;
+    tracing::Span::current().record("user", tracing::field::display(caller.user.id));
+    Ok(Some(caller))
 }
 
 impl<S> FromRequestParts<S> for AuthUser
