@@ -1,5 +1,5 @@
 //! The handlers every kind shares — its listing, its page, publishing and archiving — and the
-//! catalog-wide reads: `/tags` and `/sitemap.xml`.
+//! catalog-wide reads: `/tags`, `/sitemap.xml` and `/openapi.json`.
 
 use axum::extract::State;
 use axum::http::HeaderMap;
@@ -235,4 +235,19 @@ pub async fn sitemap(
         "application/xml; charset=utf-8",
         xml,
     ))
+}
+
+/// The API's description (`infra/openapi.yaml`, as JSON: see `build.rs`).
+const OPENAPI_JSON: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/openapi.json"));
+
+/// `GET /openapi.json`: the OpenAPI document of the whole API, for clients and their
+/// generators; cached like the other public reads.
+pub async fn openapi(headers: HeaderMap) -> Response {
+    web::cached(
+        &headers,
+        false,
+        None,
+        "application/json",
+        OPENAPI_JSON.to_vec(),
+    )
 }

@@ -90,6 +90,7 @@ pub fn app(state: AppState) -> Router {
             .merge(paths::router())
             .route("/tags", get(catalog::tags))
             .route("/sitemap.xml", get(catalog::sitemap))
+            .route("/openapi.json", get(catalog::openapi))
             .with_state(state),
     )
 }

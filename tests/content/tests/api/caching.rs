@@ -53,7 +53,7 @@ async fn a_course_page_sends_an_etag_and_answers_if_none_match_with_304_until_it
 }
 
 #[tokio::test]
-async fn listings_tags_articles_lessons_paths_and_the_sitemap_answer_304_too() {
+async fn listings_tags_articles_lessons_paths_the_sitemap_and_the_api_document_answer_304_too() {
     let app = TestApp::spawn().await;
     let owner = app.instructor().await;
     let slug = unique_slug("cached");
@@ -80,6 +80,7 @@ async fn listings_tags_articles_lessons_paths_and_the_sitemap_answer_304_too() {
         format!("/paths/{path}"),
         "/tags".to_owned(),
         "/sitemap.xml".to_owned(),
+        "/openapi.json".to_owned(),
     ] {
         let first = app.get(&page).await;
         first.assert_status(200);
@@ -107,4 +108,28 @@ async fn what_a_token_shows_is_cached_only_by_its_caller() {
     draft.assert_status(200);
     assert_eq!(draft.header("cache-control"), Some("private, no-cache"));
     assert_eq!(draft.header("vary"), Some("Authorization"));
+}
+
+#[tokio::test]
+async fn the_api_document_is_served_as_json_exactly_as_infra_openapi_yaml_says() {
+    let app = TestApp::spawn().await;
+    let served = app.get("/openapi.json").await;
+    served.assert_status(200);
+    assert_eq!(served.header("content-type"), Some("application/json"));
+    assert!(
+        served
+            .header("cache-control")
+            .is_some_and(|c| c.starts_with("public")),
+        "cached like the other public reads"
+    );
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../infra/openapi.yaml");
+    let written: serde_json::Value =
+        serde_yaml::from_str(&std::fs::read_to_string(path).expect("infra/openapi.yaml"))
+            .expect("the document is YAML");
+    assert_eq!(
+        served.json(),
+        written,
+        "the served document is the repository's"
+    );
+    assert!(served.json()["paths"]["/openapi.json"]["get"].is_object());
 }
