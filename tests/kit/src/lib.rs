@@ -72,7 +72,16 @@ pub fn dynamo_settings_at(endpoint: &str) -> DynamoSettings {
     }
 }
 
-/// A DynamoDB client for the emulator, to arrange data or check what a request wrote.
+/// A DynamoDB client for the emulator, to arrange data or check what a request wrote. Not the
+/// functions' timeouts: a test that arranges a dozen accounts at once, beside other tests, on
+/// an emulator that takes one request at a time, may wait seconds for its turn, and what it
+/// arranges is not what it tests (a setup write that timed out at 800 ms failed a race test).
 pub async fn dynamo_client() -> aws_sdk_dynamodb::Client {
-    shared::dynamo::client(&sdk_config().await, &dynamo_settings())
+    let settings = DynamoSettings {
+        connect_timeout: Duration::from_secs(2),
+        attempt_timeout: Duration::from_secs(10),
+        operation_timeout: Duration::from_secs(30),
+        ..dynamo_settings()
+    };
+    shared::dynamo::client(&sdk_config().await, &settings)
 }
