@@ -1,6 +1,8 @@
 //! The handlers every kind shares — its listing, its page, publishing and archiving — and the
 //! catalog-wide reads: `/tags`, `/sitemap.xml` and `/openapi.json`.
 
+use std::sync::LazyLock;
+
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
@@ -240,14 +242,17 @@ pub async fn sitemap(
 /// The API's description (`infra/openapi.yaml`, as JSON: see `build.rs`).
 const OPENAPI_JSON: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/openapi.json"));
 
+/// Its entity tag: the document never changes in a running function, so it is hashed once.
+static OPENAPI_ETAG: LazyLock<String> = LazyLock::new(|| web::entity_tag(None, OPENAPI_JSON));
+
 /// `GET /openapi.json`: the OpenAPI document of the whole API, for clients and their
 /// generators; cached like the other public reads.
 pub async fn openapi(headers: HeaderMap) -> Response {
-    web::cached(
+    web::respond(
         &headers,
         false,
-        None,
+        &OPENAPI_ETAG,
         "application/json",
-        OPENAPI_JSON.to_vec(),
+        OPENAPI_JSON,
     )
 }

@@ -113,8 +113,19 @@ pub fn cached(
     body: Vec<u8>,
 ) -> Response {
     let etag = entity_tag(version, &body);
+    respond(request, private, &etag, content_type, body)
+}
+
+/// As [`cached`], for a body whose `etag` is already known.
+pub fn respond(
+    request: &HeaderMap,
+    private: bool,
+    etag: &str,
+    content_type: &'static str,
+    body: impl Into<axum::body::Body>,
+) -> Response {
     let read = Cacheable {
-        etag: &etag,
+        etag,
         cache_control: if private { PRIVATE_CACHE } else { PUBLIC_CACHE },
         content_type,
         varies_by_caller: true,

@@ -136,20 +136,25 @@ impl WebUrl {
     /// # Errors
     /// When `raw` is not an absolute http(s) URL with a host.
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
-        let invalid = || Invalid::new("must be an absolute http or https URL");
-        if raw.len() > 2048 {
-            return Err(Invalid::new("must be at most 2048 characters"));
-        }
-        let url = url::Url::parse(raw).map_err(|_| invalid())?;
-        if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-            return Err(invalid());
-        }
-        Ok(Self(url.into()))
+        web_url(raw).map(|url| Self(url.into()))
     }
 
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// `raw` parsed as an absolute http(s) URL with a host, of at most 2,048 characters.
+fn web_url(raw: &str) -> Result<url::Url, Invalid> {
+    let invalid = || Invalid::new("must be an absolute http or https URL");
+    if raw.len() > 2048 {
+        return Err(Invalid::new("must be at most 2048 characters"));
+    }
+    let url = url::Url::parse(raw).map_err(|_| invalid())?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(invalid());
+    }
+    Ok(url)
 }
 
 impl TryFrom<String> for WebUrl {
@@ -175,16 +180,14 @@ impl HttpsUrl {
     /// # Errors
     /// When `raw` is not an absolute https URL with a host, or names a user or password.
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
-        let web = WebUrl::parse(raw)?;
-        let url =
-            url::Url::parse(web.as_str()).map_err(|_| Invalid::new("must be an https URL"))?;
+        let url = web_url(raw)?;
         if url.scheme() != "https" {
             return Err(Invalid::new("must be an https URL"));
         }
         if !url.username().is_empty() || url.password().is_some() {
             return Err(Invalid::new("must not carry a user name or password"));
         }
-        Ok(Self(web.0))
+        Ok(Self(url.into()))
     }
 
     pub fn as_str(&self) -> &str {
