@@ -198,3 +198,35 @@ async fn the_sitemap_parses_and_lists_the_course_and_article_urls() {
         );
     }
 }
+
+#[tokio::test]
+#[ignore = "needs SMOKE_BASE_URL: a deployed or local stack"]
+async fn the_api_document_is_served_and_revalidates() {
+    let api = Api::from_env();
+    let served = api.get("/openapi.json").send().await.assert_status(200);
+    let document: Value = served.json();
+    assert!(
+        document["openapi"]
+            .as_str()
+            .is_some_and(|v| v.starts_with("3.1")),
+        "not an OpenAPI 3.1 document: {}",
+        document["openapi"]
+    );
+    for path in [
+        "/courses",
+        "/auth/login",
+        "/me/enrollments",
+        "/openapi.json",
+    ] {
+        assert!(
+            document["paths"][path].is_object(),
+            "the document lacks {path}"
+        );
+    }
+    let etag = served.etag();
+    api.get("/openapi.json")
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .assert_status(304);
+}
