@@ -69,6 +69,50 @@ pub enum HandIn {
     RepositoryAndDeployment,
 }
 
+/// How a rubric's criterion is scored: `{"points": 10}` (0 to 10) or `"pass_fail"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scoring {
+    Points(u16),
+    PassFail,
+}
+
+/// The key of a lesson's own item (its body, and for a project its rubric) in the content
+/// table.
+pub fn lesson_key(course: CourseId, lesson: LessonId) -> Key {
+    Key::new(course_key(course).pk, format!("LESSON#{lesson}"))
+}
+
+/// The attribute of a lesson's item that `progress` reads: the project, for its rubric.
+pub const LESSON_PROJECT_ATTRIBUTES: &[&str] = &["project"];
+
+/// What `progress` reads of a lesson item: the project's rubric, to check a review against.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct LessonProject {
+    pub project: Option<ProjectRubric>,
+}
+
+/// A project as a reviewer scores it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct ProjectRubric {
+    pub rubric: RubricSummary,
+}
+
+/// A rubric's criteria in order, and the points an attempt needs to pass.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct RubricSummary {
+    pub criteria: Vec<CriterionSummary>,
+    #[serde(default)]
+    pub min_points: u16,
+}
+
+/// A criterion's title and how it is scored.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct CriterionSummary {
+    pub title: String,
+    pub scoring: Scoring,
+}
+
 /// A module and its ordered lessons.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ModuleOutline {

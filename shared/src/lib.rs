@@ -13,6 +13,7 @@ pub mod dynamo;
 pub mod enrollment;
 pub mod error;
 pub mod extract;
+pub mod fields;
 pub mod http;
 pub mod identity;
 pub mod ids;

@@ -79,10 +79,7 @@ pub fn slug_claim(kind: Kind, slug: &Slug) -> Key {
 
 /// A lesson's own item: its body, video and further reading.
 pub fn lesson(course: CourseId, lesson: LessonId) -> Key {
-    Key::new(
-        shared::catalog::course_key(course).pk,
-        format!("LESSON#{lesson}"),
-    )
+    shared::catalog::lesson_key(course, lesson)
 }
 
 /// A listing a published document appears in.

@@ -7,98 +7,23 @@
 //! `If-Match` name the version it was made against, checked against the stored version. Only
 //! tags of that form count: a tag this function did not make names no version.
 
-use axum::extract::FromRequestParts;
-use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use shared::ApiError;
 use shared::caching::{self, Cacheable};
+pub use shared::caching::{Precondition, written};
 
 /// How long shared caches may keep a public read.
 pub const PUBLIC_CACHE: &str = "public, max-age=60, stale-while-revalidate=300";
 /// What a read made with a token may be cached as: by the caller only, revalidated each time.
 pub const PRIVATE_CACHE: &str = "private, no-cache";
 
-/// The `If-Match` of an edit.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Precondition {
-    /// No `If-Match`.
-    Absent,
-    /// `If-Match: *`: any current version.
-    Any,
-    /// The versions named by the listed entity tags (empty when none is one of ours, which
-    /// then matches nothing).
-    Versions(Vec<u64>),
-}
-
-impl Precondition {
-    /// Reads an `If-Match` header value.
-    pub fn parse(value: Option<&str>) -> Self {
-        let Some(value) = value else {
-            return Self::Absent;
-        };
-        let tags = caching::entity_tags(value);
-        if tags.contains(&"*") {
-            return Self::Any;
-        }
-        Self::Versions(tags.into_iter().filter_map(version_of).collect())
-    }
-
-    pub fn is_given(&self) -> bool {
-        *self != Self::Absent
-    }
-
-    /// Checks the precondition against the stored `version`.
-    ///
-    /// # Errors
-    /// 412 when it names another version; 422 when it is absent and `required`.
-    pub fn check(&self, version: u64, required: bool) -> Result<(), ApiError> {
-        match self {
-            Self::Absent if required => Err(ApiError::invalid(
-                "If-Match",
-                "is required: send the ETag of the version you edited",
-            )),
-            Self::Absent | Self::Any => Ok(()),
-            Self::Versions(versions) if versions.contains(&version) => Ok(()),
-            Self::Versions(_) => Err(ApiError::PreconditionFailed),
-        }
-    }
-}
-
-impl<S: Send + Sync> FromRequestParts<S> for Precondition {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        match parts.headers.get(header::IF_MATCH) {
-            None => Ok(Self::Absent),
-            Some(value) => value
-                .to_str()
-                .map(|v| Self::parse(Some(v)))
-                .map_err(|_| ApiError::Malformed("If-Match is not a list of entity tags".into())),
-        }
-    }
-}
-
-/// The version an entity tag of ours names: `v<version>-<digest>` (16 base64url characters),
-/// the version written as we write it (digits, no sign, no leading zero).
-fn version_of(tag: &str) -> Option<u64> {
-    let (version, digest) = tag.strip_prefix('v')?.split_once('-')?;
-    let ours = digest.len() == 16
-        && digest
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        && version.bytes().all(|b| b.is_ascii_digit())
-        && (version == "0" || !version.starts_with('0'));
-    ours.then(|| version.parse().ok()).flatten()
-}
-
 /// The strong entity tag of `body`, naming `version` when the body is one document's.
 pub fn entity_tag(version: Option<u64>, body: &[u8]) -> String {
-    let digest = caching::digest(body);
     match version {
-        Some(version) => format!("\"v{version}-{digest}\""),
-        None => format!("\"{digest}\""),
+        Some(version) => caching::versioned_tag(version, body),
+        None => caching::entity_tag(body),
     }
 }
 
@@ -145,38 +70,6 @@ pub fn cached_json(
         Err(e) => ApiError::Unexpected(anyhow::Error::new(e).context("serialising a response"))
             .into_response(),
     }
-}
-
-/// The response to a write: the new state with its `ETag` (for the next `If-Match`), never
-/// cached; `201` with `Location` for a creation.
-pub fn written(version: u64, body: &impl Serialize, created_at: Option<&str>) -> Response {
-    let bytes = match serde_json::to_vec(body) {
-        Ok(bytes) => bytes,
-        Err(e) => {
-            return ApiError::Unexpected(anyhow::Error::new(e).context("serialising a response"))
-                .into_response();
-        }
-    };
-    let etag = entity_tag(Some(version), &bytes);
-    let status = if created_at.is_some() {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    let mut response = (
-        status,
-        [
-            (header::ETAG, etag),
-            (header::CONTENT_TYPE, "application/json".to_owned()),
-            (header::CACHE_CONTROL, "no-store".to_owned()),
-        ],
-        bytes,
-    )
-        .into_response();
-    if let Some(location) = created_at.and_then(|l| HeaderValue::from_str(l).ok()) {
-        response.headers_mut().insert(header::LOCATION, location);
-    }
-    response
 }
 
 /// `301 Moved Permanently` to `location` (a path), cacheable like the page it stands for.

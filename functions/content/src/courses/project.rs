@@ -3,6 +3,7 @@
 //! is the rubric, what is handed in, the starter repository and the estimated effort.
 
 use serde::{Deserialize, Serialize};
+pub use shared::catalog::Scoring;
 use shared::catalog::{HandIn, ProjectOutline};
 use shared::{ApiError, FieldError};
 
@@ -46,14 +47,6 @@ pub struct Criterion {
     #[serde(default)]
     pub description: Note,
     pub scoring: Scoring,
-}
-
-/// How a criterion is scored: `{"points": 10}` (0 to 10) or `"pass_fail"`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Scoring {
-    Points(u16),
-    PassFail,
 }
 
 impl Project {

@@ -8,23 +8,10 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-mod text;
-
-pub use text::{
-    Body, Description, EffortHours, Excerpt, HttpsUrl, Line, Markdown, MetaDescription, MetaTitle,
-    Minutes, Note, RoleTitle, Summary, Title, WebUrl,
+pub use shared::fields::{
+    Body, Description, EffortHours, Excerpt, HttpsUrl, Invalid, Line, Markdown, MetaDescription,
+    MetaTitle, Minutes, Note, RoleTitle, Summary, Title, WebUrl,
 };
-
-/// Why a value was refused, in a sentence a client can show next to the field.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct Invalid(String);
-
-impl Invalid {
-    fn new(message: impl Into<String>) -> Self {
-        Self(message.into())
-    }
-}
 
 /// Whether `text` is lowercase words of letters and digits joined by single hyphens.
 fn is_kebab_case(text: &str) -> bool {

@@ -1,13 +1,27 @@
-//! Text, markdown, URLs and durations: the free-form values of the catalog, bounded.
+//! Text, markdown, URLs and durations: the free-form values people write into the school
+//! (the catalog's documents, a learner's hand-in, a reviewer's comments), each a type that can
+//! only hold a valid value.
+//!
+//! They deserialise through their parsers, so a request body that names an invalid value is
+//! refused by the JSON extractor with a 422 naming the field, and a handler never sees one.
 
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::Invalid;
+/// Why a value was refused, in a sentence a client can show next to the field.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Invalid(String);
+
+impl Invalid {
+    pub fn new(message: impl Into<String>) -> Self {
+        Self(message.into())
+    }
+}
 
 /// One line of text of `MIN` to `MAX` characters, trimmed and NFC, with nothing hidden (no
-/// control, format or invisible character: [`shared::text`]): titles, summaries, meta
+/// control, format or invisible character: [`crate::text`]): titles, summaries, meta
 /// descriptions, notes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
@@ -17,7 +31,7 @@ impl<const MIN: usize, const MAX: usize> Line<MIN, MAX> {
     /// # Errors
     /// When the trimmed text is too short or too long, or holds a hidden character.
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
-        let text = shared::text::one_line(raw).map_err(Invalid::new)?;
+        let text = crate::text::one_line(raw).map_err(Invalid::new)?;
         let length = text.chars().count();
         if !(MIN..=MAX).contains(&length) {
             return Err(Invalid::new(if MIN == 0 {
