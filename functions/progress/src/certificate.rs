@@ -18,7 +18,8 @@
 //! 3. Verify the RS256 signature over `header.payload` with that key.
 //! 4. Check the claims: `iss` is the school's base URL, `token_use` is `certificate`, `jti` is
 //!    the certificate id; `learner_name`, `course_id`, `course_title` and `iat` (the issue
-//!    time, in seconds since the epoch) say who completed what and when. A credential has no
+//!    time, in seconds since the epoch) say who completed what and when, and `projects` (each
+//!    `lesson_id` and `title`) the course's projects a reviewer approved. A credential has no
 //!    `exp`: certificates do not expire (with `jsonwebtoken`, turn `validate_exp` off and require
 //!    no `exp` claim).
 //!
@@ -28,9 +29,6 @@
 //!
 //! A credential is never an access token: its `typ` is not `at+jwt`, its `token_use` is not
 //! `access`, and it is signed with a key the access-token verifier does not hold.
-
-use std::fmt;
-use std::str::FromStr;
 
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
@@ -47,75 +45,11 @@ pub const CREDENTIAL_TYPE: &str = "certificate+jwt";
 /// The `token_use` claim of a certificate credential.
 pub const CREDENTIAL_USE: &str = "certificate";
 
-/// The id of a certificate: 128 random bits as 32 lowercase hex digits.
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct CertificateId(String);
-
-const ID_BYTES: usize = 16;
-
-impl CertificateId {
-    /// A new id from the system's secure random source.
-    ///
-    /// # Errors
-    /// When the random source fails.
-    pub fn generate() -> anyhow::Result<Self> {
-        let mut bytes = [0u8; ID_BYTES];
-        aws_lc_rs::rand::fill(&mut bytes)
-            .map_err(|_| anyhow::anyhow!("the random source failed"))?;
-        Ok(Self(bytes.iter().map(|b| format!("{b:02x}")).collect()))
-    }
-
-    /// The id's 32 hex digits.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-// Shown in full: the id is what the public verification URL is made of, not a credential.
-impl fmt::Debug for CertificateId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "CertificateId({})", self.0)
-    }
-}
-
-impl fmt::Display for CertificateId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-/// Text that is not a certificate id.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("not a certificate id")]
-pub struct InvalidCertificateId;
-
-impl FromStr for CertificateId {
-    type Err = InvalidCertificateId;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let well_formed = s.len() == 2 * ID_BYTES
-            && s.bytes()
-                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-        if well_formed {
-            Ok(Self(s.to_owned()))
-        } else {
-            Err(InvalidCertificateId)
-        }
-    }
-}
-
-impl Serialize for CertificateId {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.0)
-    }
-}
-
-impl<'de> Deserialize<'de> for CertificateId {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-        text.parse().map_err(serde::de::Error::custom)
-    }
-}
+crate::capability_id!(
+    /// The id of a certificate: 128 random bits as 32 lowercase hex digits. Holding it is what
+    /// opens the public verification page.
+    CertificateId
+);
 
 /// Whether a certificate still stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -144,6 +78,16 @@ pub struct Certificate {
     pub verification_url: String,
     /// The signed credential (see the module docs).
     pub credential: String,
+    /// The course's projects the learner had approved, in outline order.
+    #[serde(default)]
+    pub projects: Vec<CertifiedProject>,
+}
+
+/// A project a certificate names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertifiedProject {
+    pub lesson_id: shared::catalog::LessonId,
+    pub title: String,
 }
 
 /// The claims of a certificate credential.
@@ -160,18 +104,22 @@ pub struct CertificateClaims {
     pub course_id: CourseId,
     pub course_title: String,
     pub verification_url: String,
+    /// The approved projects of the course, in outline order.
+    #[serde(default)]
+    pub projects: Vec<CertifiedProject>,
     /// Always [`CREDENTIAL_USE`].
     pub token_use: String,
 }
 
 /// Who earned a certificate for what, as the issuer needs it.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Achievement<'a> {
     pub learner_id: UserId,
     pub learner_name: &'a str,
     pub course_id: CourseId,
     pub course_title: &'a str,
     pub at: Timestamp,
+    pub projects: &'a [CertifiedProject],
 }
 
 /// Issues certificates: mints the id and signs the credential. Built once per cold start.
@@ -203,6 +151,11 @@ impl CertificateIssuer {
         Ok(Self::new(key, base_url))
     }
 
+    /// The school's public URL of `path`.
+    pub fn public_url(&self, path: &str) -> String {
+        self.base_url.join(path)
+    }
+
     /// The public verification URL of certificate `id`.
     pub fn verification_url(&self, id: &CertificateId) -> String {
         self.base_url.join(&format!("/certificates/{id}"))
@@ -225,6 +178,7 @@ impl CertificateIssuer {
             course_id: achievement.course_id,
             course_title: achievement.course_title.to_owned(),
             verification_url: verification_url.clone(),
+            projects: achievement.projects.to_vec(),
             token_use: CREDENTIAL_USE.to_owned(),
         };
         let credential = self
@@ -242,6 +196,7 @@ impl CertificateIssuer {
             revoked_at: None,
             verification_url,
             credential,
+            projects: claims.projects,
         })
     }
 }

@@ -6,11 +6,13 @@
 //! credentials anyone can verify offline; see [`certificate`].
 
 pub mod api;
+pub mod capability;
 pub mod certificate;
 pub mod config;
 pub mod courses;
 pub mod enrollment;
 pub mod keys;
+pub mod project;
 pub mod service;
 pub mod store;
 pub mod views;

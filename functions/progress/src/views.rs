@@ -7,8 +7,12 @@ use shared::clock::Timestamp;
 use shared::enrollment::EnrollmentStatus;
 use shared::identity::UserId;
 
-use crate::certificate::{Certificate, CertificateId, CertificateStatus};
+use crate::certificate::{Certificate, CertificateId, CertificateStatus, CertifiedProject};
 use crate::enrollment::{Enrollment, Position};
+use crate::project::{
+    Attempt, AttemptId, AttemptStatus, Claim, LearnerProject, Notification, NotificationId,
+    NotificationKind, Outcome, Portfolio, Review,
+};
 use crate::service::{CourseStats, Learning, ListedEnrollment};
 
 /// An entry of `GET /me/enrollments` (and the answer to enrolling).
@@ -115,6 +119,8 @@ pub struct CertificateView {
     pub verification_url: String,
     /// The signed credential, to verify offline against the published keys.
     pub credential: String,
+    /// The course's approved projects, in outline order.
+    pub projects: Vec<CertifiedProject>,
 }
 
 impl From<Certificate> for CertificateView {
@@ -129,6 +135,7 @@ impl From<Certificate> for CertificateView {
             revoked_at: certificate.revoked_at,
             verification_url: certificate.verification_url,
             credential: certificate.credential,
+            projects: certificate.projects,
         }
     }
 }
@@ -154,6 +161,11 @@ pub struct StatsView {
     pub completed: i64,
     /// `completed / enrolled`, from 0 to 1.
     pub completion_rate: f64,
+    /// Attempts of the course's projects waiting for review now.
+    pub waiting_attempts: i64,
+    /// The median time from hand-in to review, as the upper bound of its power-of-two bucket
+    /// (1, 2, 4, … minutes); `null` before the first review.
+    pub median_minutes_to_review: Option<u64>,
     /// Every lesson of the current outline, in order.
     pub lessons: Vec<LessonStatsView>,
 }
@@ -171,6 +183,8 @@ impl From<CourseStats> for StatsView {
             active: counters.active,
             completed: counters.completed,
             completion_rate,
+            waiting_attempts: counters.waiting,
+            median_minutes_to_review: counters.median_minutes_to_review(),
             lessons: course
                 .outline
                 .lessons()
@@ -216,6 +230,144 @@ impl LearnerView {
             enrolled_at: enrollment.enrolled_at,
             last_activity_at: enrollment.last_activity_at,
             completed_at: enrollment.completed_at,
+        }
+    }
+}
+
+/// An attempt, as its learner and its reviewers see it.
+#[derive(Debug, Serialize)]
+pub struct AttemptView {
+    pub id: AttemptId,
+    pub number: u32,
+    pub course_id: CourseId,
+    pub lesson_id: LessonId,
+    pub project_title: String,
+    pub learner_id: UserId,
+    pub learner_name: String,
+    pub repository_url: Option<String>,
+    pub deployment_url: Option<String>,
+    pub notes: String,
+    pub status: AttemptStatus,
+    pub submitted_at: Timestamp,
+    pub withdrawn_at: Option<Timestamp>,
+    /// `null` when nobody holds it, or the claim lapsed.
+    pub claim: Option<Claim>,
+    pub review: Option<Review>,
+}
+
+impl AttemptView {
+    /// The attempt as of `now` (a lapsed claim is no claim).
+    pub fn new(attempt: Attempt, now: Timestamp) -> Self {
+        let claim = attempt.claim_at(now).cloned();
+        Self {
+            id: attempt.id,
+            number: attempt.number,
+            course_id: attempt.course_id,
+            lesson_id: attempt.lesson_id,
+            project_title: attempt.project_title,
+            learner_id: attempt.learner_id,
+            learner_name: attempt.learner_name,
+            repository_url: attempt.repository_url.map(String::from),
+            deployment_url: attempt.deployment_url.map(String::from),
+            notes: attempt.notes,
+            status: attempt.status,
+            submitted_at: attempt.submitted_at,
+            withdrawn_at: attempt.withdrawn_at,
+            claim,
+            review: attempt.review,
+        }
+    }
+}
+
+/// An entry of `GET /me/notifications`.
+#[derive(Debug, Serialize)]
+pub struct NotificationView {
+    pub id: NotificationId,
+    pub kind: NotificationKind,
+    pub course_id: CourseId,
+    pub course_title: String,
+    pub lesson_id: Option<LessonId>,
+    pub project_title: Option<String>,
+    pub attempt_id: Option<AttemptId>,
+    pub outcome: Option<Outcome>,
+    pub certificate_id: Option<CertificateId>,
+    pub created_at: Timestamp,
+    pub read: bool,
+}
+
+impl From<Notification> for NotificationView {
+    fn from(n: Notification) -> Self {
+        Self {
+            id: n.id,
+            kind: n.kind,
+            course_id: n.course_id,
+            course_title: n.course_title,
+            lesson_id: n.lesson_id,
+            project_title: n.project_title,
+            attempt_id: n.attempt_id,
+            outcome: n.outcome,
+            certificate_id: n.certificate_id,
+            created_at: n.created_at,
+            read: n.read_at.is_some(),
+        }
+    }
+}
+
+/// `GET` and `PUT /me/portfolio`.
+#[derive(Debug, Serialize)]
+pub struct PortfolioSettingsView {
+    pub public: bool,
+    pub url: Option<String>,
+}
+
+impl From<Option<String>> for PortfolioSettingsView {
+    fn from(url: Option<String>) -> Self {
+        Self {
+            public: url.is_some(),
+            url,
+        }
+    }
+}
+
+/// An approved project on a public portfolio.
+#[derive(Debug, Serialize)]
+pub struct PortfolioProjectView {
+    pub course_id: CourseId,
+    pub course_title: String,
+    pub lesson_id: LessonId,
+    pub project_title: String,
+    pub repository_url: Option<String>,
+    pub deployment_url: Option<String>,
+    pub approved_at: Timestamp,
+}
+
+/// `GET /portfolios/{portfolio}`: a learner's name and approved projects, nothing else of
+/// them.
+#[derive(Debug, Serialize)]
+pub struct PortfolioView {
+    pub learner_name: String,
+    pub projects: Vec<PortfolioProjectView>,
+}
+
+impl PortfolioView {
+    pub fn new(portfolio: Portfolio, projects: Vec<LearnerProject>) -> Self {
+        Self {
+            learner_name: portfolio.learner_name,
+            projects: projects
+                .into_iter()
+                .filter_map(|project| {
+                    let approval = project.approval?;
+                    Some(PortfolioProjectView {
+                        course_id: project.course_id,
+                        course_title: approval.course_title,
+                        lesson_id: project.lesson_id,
+                        project_title: approval.project_title,
+                        repository_url: approval.repository_url.map(String::from),
+                        deployment_url: approval.deployment_url.map(String::from),
+                        approved_at: approval.approved_at,
+                    })
+                })
+                .collect(),
         }
     }
 }

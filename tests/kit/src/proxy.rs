@@ -46,7 +46,7 @@ pub enum Fault {
 /// Requests of `operation` held until `count` of them have arrived (or `patience` passed).
 #[derive(Debug)]
 struct Hold {
-    operation: String,
+    operations: Vec<String>,
     count: usize,
     arrived: usize,
     release: tokio::sync::watch::Sender<bool>,
@@ -147,8 +147,14 @@ impl DynamoProxy {
     /// Holds each of the next `count` requests of `operation` until all `count` have
     /// arrived, then lets them all through together (after 10 s, whatever has arrived goes).
     pub fn hold_until_together(&self, operation: &str, count: usize) {
+        self.hold_any_until_together(&[operation], count);
+    }
+
+    /// As [`Self::hold_until_together`], for the next `count` requests of any of `operations`
+    /// (a claim's `UpdateItem` and a withdrawal's `TransactWriteItems`, say).
+    pub fn hold_any_until_together(&self, operations: &[&str], count: usize) {
         *lock(&self.shared.hold) = Some(Hold {
-            operation: operation.to_owned(),
+            operations: operations.iter().map(|op| (*op).to_owned()).collect(),
             count,
             arrived: 0,
             release: tokio::sync::watch::Sender::new(false),
@@ -283,7 +289,10 @@ async fn handle(shared: &Shared, request: Request<Incoming>) -> Response<ProxyBo
 async fn wait_for_the_others(shared: &Shared, operation: &str) {
     let mut released = {
         let mut hold = lock(&shared.hold);
-        let Some(held) = hold.as_mut().filter(|h| h.operation == operation) else {
+        let Some(held) = hold
+            .as_mut()
+            .filter(|h| h.operations.iter().any(|op| op == operation))
+        else {
             return;
         };
         held.arrived += 1;

@@ -5,6 +5,10 @@
 //! (its key and the contract's attributes, see `shared::catalog`), put directly. Editing an
 //! outline is putting the item again. Counters are checked against a recount of the items
 //! themselves, read back with a (test-only) `Scan`.
+//!
+//! A project lesson is marked in the outline and has its own lesson item, as `content` writes
+//! it, holding the rubric every project of the kit shares ([`standard_rubric`]): ten points
+//! for the endpoints and a pass/fail criterion, six points and the pass to pass.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -16,8 +20,8 @@ use progress::AppState;
 use serde::Serialize;
 use serde_json::{Value, json};
 use shared::catalog::{
-    CourseId, LessonId, LessonOutline, ModuleId, ModuleOutline, Outline, PublicationStatus,
-    course_key,
+    CourseId, HandIn, LessonId, LessonOutline, ModuleId, ModuleOutline, Outline, ProjectOutline,
+    PublicationStatus, course_key,
 };
 use shared::clock::Clock;
 use shared::config::Env;
@@ -42,6 +46,8 @@ pub struct Course {
     pub instructors: Vec<UserId>,
     /// Lesson ids by module, in outline order.
     pub modules: Vec<Vec<LessonId>>,
+    /// The project lessons, and what each asks learners to hand in.
+    pub projects: Vec<(LessonId, HandIn)>,
 }
 
 impl Course {
@@ -54,7 +60,46 @@ impl Course {
             status: PublicationStatus::Published,
             instructors: vec![instructor.id],
             modules: ids.chunks(3).map(<[LessonId]>::to_vec).collect(),
+            projects: Vec::new(),
         }
+    }
+
+    /// This course with its lessons at `indexes` (in outline order) made projects that take a
+    /// repository, scored by [`standard_rubric`].
+    pub fn with_projects(self, indexes: &[usize]) -> Self {
+        indexes.iter().fold(self, |course, n| {
+            course.with_project(*n, HandIn::Repository)
+        })
+    }
+
+    /// This course with its `n`th lesson a project that takes `hand_in`.
+    pub fn with_project(mut self, n: usize, hand_in: HandIn) -> Self {
+        let lesson = self.lesson(n);
+        self.projects.retain(|(id, _)| *id != lesson);
+        self.projects.push((lesson, hand_in));
+        self
+    }
+
+    /// What `lesson` asks learners to hand in, when it is a project.
+    pub fn hand_in(&self, lesson: LessonId) -> Option<HandIn> {
+        self.projects
+            .iter()
+            .find_map(|(id, hand_in)| (*id == lesson).then_some(*hand_in))
+    }
+
+    /// The title the current outline gives `lesson` (a project's title).
+    ///
+    /// # Panics
+    /// When it is not in the outline.
+    pub fn title_of(&self, lesson: LessonId) -> String {
+        self.modules
+            .iter()
+            .enumerate()
+            .find_map(|(m, lessons)| {
+                let l = lessons.iter().position(|id| *id == lesson)?;
+                Some(lesson_title(m, l))
+            })
+            .unwrap_or_else(|| panic!("{lesson} is not in the outline of {}", self.title))
     }
 
     /// This course with another status.
@@ -91,16 +136,73 @@ impl Course {
                         .map(|(l, id)| LessonOutline {
                             id: *id,
                             slug: format!("lesson-{}-{}", m + 1, l + 1),
-                            title: format!("Lesson {}.{}", m + 1, l + 1),
+                            title: lesson_title(m, l),
                             duration_minutes: 12,
                             preview: l == 0,
-                            project: None,
+                            project: self.hand_in(*id).map(|hand_in| ProjectOutline {
+                                hand_in,
+                                effort_hours: PROJECT_EFFORT_HOURS,
+                                criteria: 2,
+                            }),
                         })
                         .collect(),
                 })
                 .collect(),
         }
     }
+}
+
+/// The title of the `l`th lesson of the `m`th module.
+fn lesson_title(m: usize, l: usize) -> String {
+    format!("Lesson {}.{}", m + 1, l + 1)
+}
+
+/// The estimated effort of every project the kit makes.
+const PROJECT_EFFORT_HOURS: u16 = 6;
+
+/// The rubric of every project the kit makes, as `content` keeps it: "Endpoints" worth 10
+/// points, then "Tests run in CI", pass/fail; 6 points and the pass pass.
+pub fn standard_rubric() -> Value {
+    json!({
+        "criteria": [
+            {"title": "Endpoints", "description": "Every route of the brief answers as specified.",
+             "scoring": {"points": STANDARD_RUBRIC_POINTS}},
+            {"title": "Tests run in CI", "description": "The repository's tests run on every push.",
+             "scoring": "pass_fail"},
+        ],
+        "min_points": 6,
+    })
+}
+
+/// The most points an attempt can score on [`standard_rubric`].
+pub const STANDARD_RUBRIC_POINTS: u16 = 10;
+
+/// Scores for [`standard_rubric`], in its order: `points` for the endpoints, `passed` for CI.
+pub fn scores(points: u16, passed: bool) -> Value {
+    json!([
+        {"points": points, "comment": "The endpoints answer as the brief says."},
+        {"passed": passed, "comment": "The CI run of the last push."},
+    ])
+}
+
+/// A review that approves with scores passing [`standard_rubric`] (8 points, CI passed).
+pub fn passing_review() -> Value {
+    json!({"outcome": "approved", "scores": scores(8, true), "comment": "Well done."})
+}
+
+/// A review that asks for changes, with scores failing [`standard_rubric`] (3 points, CI
+/// failed).
+pub fn failing_review() -> Value {
+    json!({
+        "outcome": "changes_requested",
+        "scores": scores(3, false),
+        "comment": "Add the missing routes and a CI workflow.",
+    })
+}
+
+/// A hand-in of a repository.
+pub fn repository(url: &str) -> Value {
+    json!({ "repository_url": url })
 }
 
 /// The course item as `content` writes it.
@@ -117,6 +219,20 @@ struct CourseItem {
     outline: Outline,
 }
 
+/// A project lesson's own item as `content` writes it: its brief (the body) and its project.
+#[derive(Serialize)]
+struct LessonItem {
+    pk: String,
+    sk: String,
+    entity: &'static str,
+    course_id: CourseId,
+    lesson_id: LessonId,
+    body: String,
+    video_url: Option<String>,
+    links: Vec<Value>,
+    project: Value,
+}
+
 /// A course's numbers, either as `GET /courses/{course}/stats` reports them or as recounted
 /// from the items.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -126,6 +242,8 @@ pub struct Counts {
     pub completed: i64,
     /// Per lesson of the current outline.
     pub lesson_completions: Vec<(LessonId, i64)>,
+    /// Attempts of the course's projects waiting for review.
+    pub waiting_attempts: i64,
 }
 
 /// The progress function on fresh tables.
@@ -232,10 +350,11 @@ impl TestApp {
         self.caller(Role::Admin, name).await
     }
 
-    /// Puts `course` into the content table, as `content` does when it saves a course.
+    /// Puts `course` into the content table, as `content` does when it saves a course: its
+    /// item, and each project lesson's own item.
     ///
     /// # Panics
-    /// When the emulator refuses the item.
+    /// When the emulator refuses an item.
     pub async fn put_course(&self, course: &Course) {
         let key = course_key(course.id);
         let item = CourseItem {
@@ -249,13 +368,37 @@ impl TestApp {
             instructors: course.instructors.clone(),
             outline: course.outline(),
         };
+        self.put_content(serde_dynamo::to_item(&item).expect("a course item"))
+            .await;
+        for (lesson, hand_in) in &course.projects {
+            let item = LessonItem {
+                pk: course_key(course.id).pk,
+                sk: format!("LESSON#{lesson}"),
+                entity: "lesson",
+                course_id: course.id,
+                lesson_id: *lesson,
+                body: "Build the API the brief describes and hand in its repository.".into(),
+                video_url: None,
+                links: Vec::new(),
+                project: json!({
+                    "rubric": standard_rubric(),
+                    "hand_in": hand_in,
+                    "effort_hours": PROJECT_EFFORT_HOURS,
+                }),
+            };
+            self.put_content(serde_dynamo::to_item(&item).expect("a lesson item"))
+                .await;
+        }
+    }
+
+    async fn put_content(&self, item: HashMap<String, AttributeValue>) {
         self.db
             .put_item()
             .table_name(&self.tables.content)
-            .set_item(Some(serde_dynamo::to_item(&item).expect("a course item")))
+            .set_item(Some(item))
             .send()
             .await
-            .expect("the course item is stored");
+            .expect("the content item is stored");
     }
 
     // --- endpoints ---------------------------------------------------------------------------
@@ -361,6 +504,127 @@ impl TestApp {
         .await
     }
 
+    /// `POST /me/courses/{course}/projects/{lesson}/attempts`: hands `body` in.
+    pub async fn hand_in(
+        &self,
+        caller: &Caller,
+        course: CourseId,
+        lesson: LessonId,
+        body: &Value,
+    ) -> TestResponse {
+        self.router
+            .post(&attempts_path(course, lesson))
+            .bearer(&caller.token)
+            .json(body)
+            .send()
+            .await
+    }
+
+    /// `GET /me/courses/{course}/projects/{lesson}/attempts` with `query`.
+    pub async fn attempts(
+        &self,
+        caller: &Caller,
+        course: CourseId,
+        lesson: LessonId,
+        query: &str,
+    ) -> TestResponse {
+        let path = format!("{}{query}", attempts_path(course, lesson));
+        self.call(caller, Method::GET, &path).await
+    }
+
+    /// `DELETE /me/courses/{course}/projects/{lesson}/attempts/{attempt}`.
+    pub async fn withdraw(
+        &self,
+        caller: &Caller,
+        course: CourseId,
+        lesson: LessonId,
+        attempt: &str,
+    ) -> TestResponse {
+        let path = format!("{}/{attempt}", attempts_path(course, lesson));
+        self.call(caller, Method::DELETE, &path).await
+    }
+
+    /// `GET /courses/{course}/attempts` with `query`: the review queue.
+    pub async fn queue(&self, caller: &Caller, course: CourseId, query: &str) -> TestResponse {
+        let path = format!("/courses/{course}/attempts{query}");
+        self.call(caller, Method::GET, &path).await
+    }
+
+    /// `GET /courses/{course}/attempts/{attempt}`.
+    pub async fn attempt(&self, caller: &Caller, course: CourseId, attempt: &str) -> TestResponse {
+        let path = format!("/courses/{course}/attempts/{attempt}");
+        self.call(caller, Method::GET, &path).await
+    }
+
+    /// `POST /courses/{course}/attempts/{attempt}/claim`.
+    pub async fn claim(&self, caller: &Caller, course: CourseId, attempt: &str) -> TestResponse {
+        let path = format!("/courses/{course}/attempts/{attempt}/claim");
+        self.call(caller, Method::POST, &path).await
+    }
+
+    /// `POST /courses/{course}/attempts/{attempt}/review` with `body`, and `If-Match: if_match`
+    /// when given.
+    pub async fn review(
+        &self,
+        caller: &Caller,
+        course: CourseId,
+        attempt: &str,
+        if_match: Option<&str>,
+        body: &Value,
+    ) -> TestResponse {
+        let mut request = self
+            .router
+            .post(&format!("/courses/{course}/attempts/{attempt}/review"))
+            .bearer(&caller.token);
+        if let Some(etag) = if_match {
+            request = request.header("if-match", etag);
+        }
+        request.json(body).send().await
+    }
+
+    /// Approves `attempt` with [`passing_review`], as the version `if_match`.
+    pub async fn approve(
+        &self,
+        reviewer: &Caller,
+        course: CourseId,
+        attempt: &str,
+        if_match: &str,
+    ) -> TestResponse {
+        self.review(reviewer, course, attempt, Some(if_match), &passing_review())
+            .await
+    }
+
+    /// `GET /me/notifications` with `query`.
+    pub async fn notifications(&self, caller: &Caller, query: &str) -> TestResponse {
+        self.call(caller, Method::GET, &format!("/me/notifications{query}"))
+            .await
+    }
+
+    /// `POST /me/notifications/{notification}/read`.
+    pub async fn read_notification(&self, caller: &Caller, notification: &str) -> TestResponse {
+        let path = format!("/me/notifications/{notification}/read");
+        self.call(caller, Method::POST, &path).await
+    }
+
+    pub async fn portfolio(&self, caller: &Caller) -> TestResponse {
+        self.call(caller, Method::GET, "/me/portfolio").await
+    }
+
+    /// `PUT /me/portfolio`: makes it public or private.
+    pub async fn set_portfolio(&self, caller: &Caller, public: bool) -> TestResponse {
+        self.router
+            .put("/me/portfolio")
+            .bearer(&caller.token)
+            .json(&json!({ "public": public }))
+            .send()
+            .await
+    }
+
+    /// The public portfolio page: no token.
+    pub async fn public_portfolio(&self, id: &str) -> TestResponse {
+        self.router.get(&format!("/portfolios/{id}")).send().await
+    }
+
     // --- arranging through the API -----------------------------------------------------------
 
     /// Enrolls `caller` and completes the given lessons, asserting each step succeeds.
@@ -378,6 +642,71 @@ impl TestApp {
                 .await
                 .assert_status(200);
         }
+    }
+
+    /// A published course "APIs in practice" of an ordinary lesson then a project that takes
+    /// a repository, put; its instructor; and a learner enrolled in it.
+    pub async fn course_with_a_project(&self) -> (Course, Caller, Caller) {
+        let instructor = self.instructor("Grace Hopper").await;
+        let course = Course::published("APIs in practice", 2, &instructor).with_projects(&[1]);
+        self.put_course(&course).await;
+        let learner = self.learner("Ada Lovelace").await;
+        self.enrolled_with(&learner, &course, &[]).await;
+        (course, instructor, learner)
+    }
+
+    /// Hands in a repository for the project `lesson`, asserting a 201; the attempt.
+    pub async fn handed_in(&self, learner: &Caller, course: &Course, lesson: LessonId) -> Value {
+        let url = format!("https://github.com/learners/{}", learner.id);
+        let handed = self
+            .hand_in(learner, course.id, lesson, &repository(&url))
+            .await;
+        assert_eq!(
+            handed.status,
+            201,
+            "{} handing in: {}",
+            learner.name,
+            handed.text()
+        );
+        handed.json()
+    }
+
+    /// Claims `attempt` as `reviewer` and reviews it with `body` (with the claim's `ETag`),
+    /// asserting each succeeds; the reviewed attempt.
+    pub async fn reviewed(
+        &self,
+        reviewer: &Caller,
+        course: CourseId,
+        attempt: &str,
+        body: &Value,
+    ) -> Value {
+        let etag = self.claimed(reviewer, course, attempt).await;
+        let reviewed = self
+            .review(reviewer, course, attempt, Some(&etag), body)
+            .await;
+        reviewed.assert_status(200);
+        reviewed.json()
+    }
+
+    /// Claims `attempt` as `reviewer`, asserting a 200; the attempt's `ETag` after the claim.
+    pub async fn claimed(&self, reviewer: &Caller, course: CourseId, attempt: &str) -> String {
+        let claimed = self.claim(reviewer, course, attempt).await;
+        claimed.assert_status(200);
+        etag(&claimed)
+    }
+
+    /// Hands in the project `lesson` as `learner` and has `reviewer` approve it; the approved
+    /// attempt.
+    pub async fn approved(
+        &self,
+        learner: &Caller,
+        reviewer: &Caller,
+        course: &Course,
+        lesson: LessonId,
+    ) -> Value {
+        let attempt = self.handed_in(learner, course, lesson).await;
+        self.reviewed(reviewer, course.id, &id_of(&attempt), &passing_review())
+            .await
     }
 
     /// The id of the certificate `caller` earned in `course`.
@@ -409,10 +738,11 @@ impl TestApp {
                 .iter()
                 .map(|l| (lesson_id(&l["lesson_id"]), number(&l["completions"])))
                 .collect(),
+            waiting_attempts: number(&stats["waiting_attempts"]),
         }
     }
 
-    /// The course's numbers recounted from the enrollment items themselves.
+    /// The course's numbers recounted from the enrollment and attempt items themselves.
     pub async fn recounted(&self, course: &Course) -> Counts {
         let enrollments: Vec<_> = self
             .items("enrollment")
@@ -447,7 +777,22 @@ impl TestApp {
                     (lesson, count as i64)
                 })
                 .collect(),
+            waiting_attempts: self
+                .attempt_items(course)
+                .await
+                .iter()
+                .filter(|item| text(&item["status"]) == "waiting")
+                .count() as i64,
         }
+    }
+
+    /// The attempt items of a course's projects.
+    pub async fn attempt_items(&self, course: &Course) -> Vec<HashMap<String, AttributeValue>> {
+        self.items("attempt")
+            .await
+            .into_iter()
+            .filter(|item| text(&item["course_id"]) == course.id.to_string())
+            .collect()
     }
 
     /// The certificate items of a course.
@@ -492,6 +837,50 @@ impl TestApp {
 
 fn completion_path(course: CourseId, lesson: LessonId) -> String {
     format!("/me/courses/{course}/lessons/{lesson}/completion")
+}
+
+fn attempts_path(course: CourseId, lesson: LessonId) -> String {
+    format!("/me/courses/{course}/projects/{lesson}/attempts")
+}
+
+/// A clock at the real current time (access tokens are checked against the system's) that
+/// moves a millisecond a reading, and as far as a test [`Clock::advance`]s it.
+pub fn movable_clock() -> Clock {
+    Clock::stepping(Clock::system().now(), Duration::from_millis(1))
+}
+
+/// The `id` of a JSON answer (an attempt, a notification).
+///
+/// # Panics
+/// When it has none.
+pub fn id_of(value: &Value) -> String {
+    value["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("expected an id in {value}"))
+        .to_owned()
+}
+
+/// The items of a page.
+///
+/// # Panics
+/// When it is not a page.
+pub fn page_items(page: &Value) -> Vec<Value> {
+    page["items"]
+        .as_array()
+        .unwrap_or_else(|| panic!("expected a page, got {page}"))
+        .clone()
+}
+
+/// The response's `ETag`.
+///
+/// # Panics
+/// When it has none.
+#[track_caller]
+pub fn etag(response: &TestResponse) -> String {
+    response
+        .header("etag")
+        .unwrap_or_else(|| panic!("no ETag: {} {}", response.status, response.text()))
+        .to_owned()
 }
 
 fn text(value: &AttributeValue) -> String {

@@ -87,15 +87,52 @@ pub struct LessonOutline {
     pub id: String,
     pub slug: String,
     pub preview: bool,
+    /// Present when the lesson is a project.
+    pub project: Option<ProjectOutline>,
+}
+
+/// What a course's outline says of a project lesson.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ProjectOutline {
+    /// `repository`, `deployment` or `repository_and_deployment`.
+    pub hand_in: String,
 }
 
 /// A lesson's page, `GET /courses/{course}/lessons/{lesson}`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Lesson {
     pub id: String,
+    pub title: String,
     pub preview: bool,
     pub body_html: String,
     pub course: CourseRef,
+    /// Present when the lesson is a project (to its learners and staff).
+    pub project: Option<Project>,
+}
+
+/// A project lesson's rubric, as its page shows it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Project {
+    pub rubric: Rubric,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Rubric {
+    pub criteria: Vec<Criterion>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Criterion {
+    pub title: String,
+    pub scoring: Scoring,
+}
+
+/// `{"points": 10}` or `"pass_fail"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scoring {
+    Points(u32),
+    PassFail,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -185,8 +222,16 @@ pub struct Certificate {
     pub learner_name: String,
     pub course_id: String,
     pub course_title: String,
+    pub projects: Vec<CertifiedProject>,
     pub verification_url: String,
     pub credential: String,
+}
+
+/// An approved project a certificate names.
+#[derive(Debug, Clone, Deserialize)]
+pub struct CertifiedProject {
+    pub lesson_id: String,
+    pub title: String,
 }
 
 /// The claims of a certificate's signed credential.
@@ -196,6 +241,69 @@ pub struct CredentialClaims {
     pub learner_name: String,
     pub course_id: String,
     pub course_title: String,
+    pub projects: Vec<CertifiedProject>,
     pub verification_url: String,
     pub token_use: String,
+}
+
+/// An attempt at a project (the learner's `…/projects/{lesson}/attempts`, the staff's
+/// `/courses/{course}/attempts`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Attempt {
+    pub id: String,
+    pub number: u32,
+    pub course_id: String,
+    pub lesson_id: String,
+    pub learner_id: String,
+    pub repository_url: Option<String>,
+    pub deployment_url: Option<String>,
+    pub status: String,
+    pub claim: Option<Claim>,
+    pub review: Option<Review>,
+}
+
+/// Who holds an attempt for review.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Claim {
+    pub reviewer_id: String,
+}
+
+/// An attempt's review.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Review {
+    pub outcome: String,
+    pub points: u32,
+    pub max_points: u32,
+    pub scores: Vec<serde_json::Value>,
+}
+
+/// One of the learner's notifications, `GET /me/notifications`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Notification {
+    pub id: String,
+    pub kind: String,
+    pub attempt_id: Option<String>,
+    pub outcome: Option<String>,
+    pub read: bool,
+}
+
+/// `GET|PUT /me/portfolio`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct PortfolioSettings {
+    pub public: bool,
+    pub url: Option<String>,
+}
+
+/// A public portfolio, `GET /portfolios/{portfolio}`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Portfolio {
+    pub learner_name: String,
+    pub projects: Vec<PortfolioProject>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct PortfolioProject {
+    pub course_id: String,
+    pub lesson_id: String,
+    pub repository_url: Option<String>,
 }

@@ -110,6 +110,16 @@ impl Api {
         }
     }
 
+    /// The smoke admin (`SMOKE_ADMIN_EMAIL`, `SMOKE_ADMIN_PASSWORD`), logged in afresh; `None`
+    /// when the suite has no admin.
+    ///
+    /// # Panics
+    /// When the admin's login fails.
+    pub async fn admin_login(&self) -> Option<Tokens> {
+        let (email, password) = self.admin.as_ref()?;
+        Some(login(self, email, password).await)
+    }
+
     /// A fresh address no account has: `smoke+<uuid>@<SMOKE_EMAIL_DOMAIN>`.
     pub fn fresh_email(&self) -> String {
         format!(
@@ -302,8 +312,7 @@ impl Learner {
             .await
             .assert_status(201)
             .json();
-        if let Some((admin_email, admin_password)) = &api.admin {
-            let admin = login(api, admin_email, admin_password).await;
+        if let Some(admin) = api.admin_login().await {
             let verified: Account = api
                 .patch(&format!("/auth/users/{}", account.id))
                 .bearer(&admin.access_token)

@@ -6,10 +6,14 @@ use shared::clock::Timestamp;
 use shared::identity::UserId;
 use shared::token::AuthUser;
 
-use super::{Learning, ProgressError, ProgressService, active, published, rounds, written};
-use crate::certificate::Achievement;
+use super::{
+    Learning, ProgressError, ProgressService, active, certified_projects, published, rounds,
+    written,
+};
+use crate::certificate::{Achievement, Certificate};
 use crate::enrollment::{Enrollment, Position, Progress};
 use crate::store::Completion;
+use shared::catalog::CourseSummary;
 
 /// At most this many missing lessons guard a completion that is not the last (see
 /// [`Completion::still_missing`]); any one still missing proves the course is not complete.
@@ -22,6 +26,7 @@ impl ProgressService {
     /// # Errors
     /// [`ProgressError::CourseNotFound`] unless the course is published,
     /// [`ProgressError::LessonNotFound`] unless the lesson is in its outline,
+    /// [`ProgressError::ProjectLesson`] for a project (an approval completes it),
     /// [`ProgressError::NotEnrolled`] unless the caller is enrolled.
     pub async fn complete(
         &self,
@@ -32,50 +37,16 @@ impl ProgressService {
     ) -> Result<Learning, ProgressError> {
         let (course, mut enrollment) = self.read_for_lesson(learner.id, course_id, lesson).await?;
         for _ in rounds() {
-            let already = enrollment.completed_lessons.contains(&lesson);
-            let mut after = enrollment.completed_lessons.clone();
-            after.insert(lesson);
-            // Also when the lesson was already done: an outline that lost its last missing
-            // lesson is completed by completing any lesson (again).
-            let completes = enrollment.certificate_id.is_none()
-                && Progress::of(&course.outline, &after).is_complete();
-            if already && !completes {
+            let plan = self.plan_completion(&course, &enrollment, lesson, &learner.name, now)?;
+            if plan.lesson.is_none() && plan.certificate.is_none() {
                 return Ok(Learning { enrollment, course });
             }
-            let certificate = if completes {
-                Some(self.issuer.issue(Achievement {
-                    learner_id: learner.id,
-                    learner_name: &learner.name,
-                    course_id,
-                    course_title: &course.title,
-                    at: now,
-                })?)
-            } else {
-                None
-            };
-            let still_missing: Vec<LessonId> = if enrollment.certificate_id.is_some() {
-                Vec::new()
-            } else {
-                enrollment
-                    .missing_lessons(&course.outline)
-                    .filter(|id| *id != lesson)
-                    .take(GUARD_LESSONS)
-                    .collect()
-            };
-            let completion = Completion {
-                learner: learner.id,
-                course: course_id,
-                learner_name: &learner.name,
-                at: now,
-                lesson: (!already).then_some(lesson),
-                still_missing: &still_missing,
-                certificate: certificate.as_ref(),
-            };
+            let completion = plan.completion(learner.id, course_id, &learner.name, now);
             if written(self.store.complete(&completion).await)? {
-                enrollment.completed_lessons = after;
+                enrollment.completed_lessons.insert(lesson);
                 enrollment.record_activity(&learner.name, now);
                 enrollment.started_at.get_or_insert(now);
-                if let Some(certificate) = certificate {
+                if let Some(certificate) = plan.certificate {
                     tracing::info!(
                         learner = %learner.id,
                         course = %course_id,
@@ -90,6 +61,54 @@ impl ProgressService {
             enrollment = self.active_record(learner.id, course_id).await?;
         }
         Err(ProgressError::Contended)
+    }
+
+    /// What completing `lesson` for the learner of `enrollment` (now called `learner_name`)
+    /// writes: the lesson, unless it is already completed; the certificate, when it completes
+    /// the course (also when the lesson was already done: an outline that lost its last missing
+    /// lesson is completed by completing any lesson again); the lessons that guard the plan.
+    ///
+    /// # Errors
+    /// When the certificate cannot be signed.
+    pub(super) fn plan_completion(
+        &self,
+        course: &CourseSummary,
+        enrollment: &Enrollment,
+        lesson: LessonId,
+        learner_name: &str,
+        now: Timestamp,
+    ) -> Result<CompletionPlan, ProgressError> {
+        let already = enrollment.completed_lessons.contains(&lesson);
+        let mut after = enrollment.completed_lessons.clone();
+        after.insert(lesson);
+        let completes = enrollment.certificate_id.is_none()
+            && Progress::of(&course.outline, &after).is_complete();
+        let certificate = if completes {
+            Some(self.issuer.issue(Achievement {
+                learner_id: enrollment.learner_id,
+                learner_name,
+                course_id: course.id,
+                course_title: &course.title,
+                at: now,
+                projects: &certified_projects(&course.outline, &after),
+            })?)
+        } else {
+            None
+        };
+        let still_missing = if enrollment.certificate_id.is_some() {
+            Vec::new()
+        } else {
+            enrollment
+                .missing_lessons(&course.outline)
+                .filter(|id| *id != lesson)
+                .take(GUARD_LESSONS)
+                .collect()
+        };
+        Ok(CompletionPlan {
+            lesson: (!already).then_some(lesson),
+            still_missing,
+            certificate,
+        })
     }
 
     /// Takes back a lesson's completion at `now` (harmless when it was not completed). A
@@ -163,6 +182,38 @@ impl ProgressService {
             Ok(())
         } else {
             Err(ProgressError::NotEnrolled)
+        }
+    }
+}
+
+/// What completing a lesson writes (see [`ProgressService::plan_completion`]).
+#[derive(Debug, Default)]
+pub(super) struct CompletionPlan {
+    /// The lesson to record; `None` when it already is.
+    pub lesson: Option<LessonId>,
+    pub still_missing: Vec<LessonId>,
+    /// The certificate, when this completes the course.
+    pub certificate: Option<Certificate>,
+}
+
+impl CompletionPlan {
+    /// The completion to write for `learner` in `course` at `at`.
+    pub fn completion<'a>(
+        &'a self,
+        learner: UserId,
+        course: CourseId,
+        learner_name: &'a str,
+        at: Timestamp,
+    ) -> Completion<'a> {
+        Completion {
+            learner,
+            course,
+            learner_name,
+            at,
+            lesson: self.lesson,
+            still_missing: &self.still_missing,
+            certificate: self.certificate.as_ref(),
+            also_counted: &[],
         }
     }
 }

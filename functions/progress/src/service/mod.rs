@@ -10,7 +10,10 @@
 mod certificates;
 mod completions;
 mod enrollments;
+mod portfolio;
+mod reviews;
 mod staff;
+mod submissions;
 
 pub use enrollments::{Enrolled, ListedEnrollment};
 pub use staff::CourseStats;
@@ -24,7 +27,7 @@ use shared::dynamo::DbError;
 use shared::identity::UserId;
 use shared::page::{CursorError, ListError};
 
-use crate::certificate::CertificateIssuer;
+use crate::certificate::{CertificateIssuer, CertifiedProject};
 use crate::courses::Courses;
 use crate::enrollment::Enrollment;
 use crate::store::{ProgressStore, WriteError};
@@ -55,6 +58,43 @@ pub enum ProgressError {
     /// The caller is neither an admin nor one of the course's instructors.
     #[error("only the course's instructors and admins")]
     NotCourseStaff,
+    /// The lesson is not a project: nothing is handed in for it.
+    #[error("not a project lesson: there is nothing to hand in for it")]
+    NotAProject,
+    /// A project lesson is completed by an approval, never by the completion route.
+    #[error(
+        "a project lesson is completed when a reviewer approves an attempt of it: hand the \
+         project in with POST /me/courses/{{course}}/projects/{{lesson}}/attempts"
+    )]
+    ProjectLesson,
+    #[error(
+        "an attempt of this project is already waiting for review: withdraw it to hand in again"
+    )]
+    AlreadyWaiting,
+    #[error("this project is already approved")]
+    AlreadyApproved,
+    #[error("no such attempt")]
+    AttemptNotFound,
+    #[error("the attempt is no longer waiting for review")]
+    NotWaiting,
+    #[error("another reviewer holds the attempt's claim")]
+    ClaimedByAnother,
+    #[error("claim the attempt before reviewing it (or claim it again: the claim lapsed)")]
+    ClaimRequired,
+    /// Nobody reviews their own attempt.
+    #[error("nobody reviews their own attempt")]
+    OwnAttempt,
+    #[error("the learner is no longer enrolled in the course")]
+    LearnerLeft,
+    #[error("the project is no longer in the course: its rubric is gone")]
+    ProjectRemoved,
+    #[error("no such notification")]
+    NotificationNotFound,
+    #[error("no such portfolio")]
+    PortfolioNotFound,
+    /// The request itself is refused (422, 412) for a reason only the records could show.
+    #[error(transparent)]
+    Rejected(ApiError),
     /// Racing requests kept changing the record; the client may retry.
     #[error("the record kept changing under concurrent requests")]
     Contended,
@@ -81,11 +121,26 @@ impl From<ProgressError> for ApiError {
             ProgressError::CourseNotFound
             | ProgressError::LessonNotFound
             | ProgressError::NoEnrollment
-            | ProgressError::CertificateNotFound => Self::NotFound,
+            | ProgressError::CertificateNotFound
+            | ProgressError::AttemptNotFound
+            | ProgressError::NotificationNotFound
+            | ProgressError::PortfolioNotFound => Self::NotFound,
+            ProgressError::NotAProject
+            | ProgressError::ProjectLesson
+            | ProgressError::AlreadyWaiting
+            | ProgressError::AlreadyApproved
+            | ProgressError::NotWaiting
+            | ProgressError::ClaimedByAnother
+            | ProgressError::ClaimRequired
+            | ProgressError::LearnerLeft
+            | ProgressError::ProjectRemoved => Self::Conflict(err.to_string()),
+            ProgressError::Rejected(rejected) => rejected,
             ProgressError::PositionOutsideCourse => {
                 Self::invalid("lesson_id", "is not a lesson of this course")
             }
-            ProgressError::NotEnrolled | ProgressError::NotCourseStaff => Self::Forbidden,
+            ProgressError::NotEnrolled
+            | ProgressError::NotCourseStaff
+            | ProgressError::OwnAttempt => Self::Forbidden,
             ProgressError::Contended => Self::Unavailable {
                 retry_after: Duration::from_secs(1),
                 source: anyhow::anyhow!("{err}"),
@@ -134,7 +189,8 @@ impl ProgressService {
         )?)
     }
 
-    /// Reads a published course, the lesson in its outline and the caller's active record.
+    /// Reads a published course, the lesson (not a project) in its outline and the caller's
+    /// active record.
     async fn read_for_lesson(
         &self,
         learner: UserId,
@@ -143,8 +199,12 @@ impl ProgressService {
     ) -> Result<(CourseSummary, Enrollment), ProgressError> {
         let (course, record) = self.read(learner, course_id).await?;
         let course = published(course)?;
-        if course.outline.lesson(lesson).is_none() {
-            return Err(ProgressError::LessonNotFound);
+        match course.outline.lesson(lesson) {
+            None => return Err(ProgressError::LessonNotFound),
+            Some(outline) if outline.project.is_some() => {
+                return Err(ProgressError::ProjectLesson);
+            }
+            Some(_) => {}
         }
         Ok((course, active(record)?))
     }
@@ -171,6 +231,22 @@ fn published(course: Option<CourseSummary>) -> Result<CourseSummary, ProgressErr
     course
         .filter(|c| c.status == PublicationStatus::Published)
         .ok_or(ProgressError::CourseNotFound)
+}
+
+/// The projects of `outline` among `completed` (approved, since only an approval completes a
+/// project lesson), in outline order: what a certificate names.
+fn certified_projects(
+    outline: &shared::catalog::Outline,
+    completed: &std::collections::BTreeSet<LessonId>,
+) -> Vec<CertifiedProject> {
+    outline
+        .lessons()
+        .filter(|lesson| lesson.project.is_some() && completed.contains(&lesson.id))
+        .map(|lesson| CertifiedProject {
+            lesson_id: lesson.id,
+            title: lesson.title.clone(),
+        })
+        .collect()
 }
 
 /// The record, if it is active.

@@ -57,7 +57,7 @@ impl ProgressService {
 }
 
 /// Learners never see course statistics; instructors and admins may, course permitting.
-fn require_staff_role(caller: &AuthUser) -> Result<(), ProgressError> {
+pub(super) fn require_staff_role(caller: &AuthUser) -> Result<(), ProgressError> {
     if caller.role >= Role::Instructor {
         Ok(())
     } else {
@@ -66,7 +66,7 @@ fn require_staff_role(caller: &AuthUser) -> Result<(), ProgressError> {
 }
 
 /// The course, if `caller` is an admin or one of its instructors.
-fn staff_course(
+pub(super) fn staff_course(
     caller: &AuthUser,
     course: Option<CourseSummary>,
 ) -> Result<CourseSummary, ProgressError> {

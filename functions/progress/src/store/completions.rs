@@ -3,7 +3,7 @@
 
 use shared::catalog::{CourseId, LessonId};
 use shared::clock::Timestamp;
-use shared::dynamo::{Cond, Expr, Write, attr, s, ss, ts};
+use shared::dynamo::{Cond, DbError, Expr, Write, attr, s, ss, ts};
 use shared::identity::UserId;
 
 use super::counters::{self, COMPLETED};
@@ -31,6 +31,60 @@ pub struct Completion<'a> {
     pub still_missing: &'a [LessonId],
     /// The certificate to issue with it, when this completes the course.
     pub certificate: Option<&'a Certificate>,
+    /// Other moves of the course's counters made in the same transaction (an approval's),
+    /// merged into the one update of the course's counters a transaction may hold.
+    pub also_counted: &'a [(&'a str, i64)],
+}
+
+impl Completion<'_> {
+    /// The writes that record it: the enrollment's, conditioned on the plan (first), and the
+    /// counters and certificate that move with it. A transaction of its own, or part of an
+    /// approval's.
+    ///
+    /// # Errors
+    /// When the certificate cannot be made an item.
+    pub(super) fn writes(&self) -> Result<Vec<Write>, DbError> {
+        let Completion {
+            learner,
+            course,
+            learner_name,
+            at,
+            lesson,
+            still_missing,
+            certificate,
+            also_counted,
+        } = *self;
+        let mut record = Expr::new()
+            .set("last_activity_at", ts(at))
+            .set("learner_name", s(learner_name))
+            .set_once("started_at", ts(at))
+            .condition(is_active());
+        let mut counted = Vec::new();
+        let mut course_moves = also_counted.to_vec();
+        if let Some(lesson) = lesson {
+            record = record
+                .add(COMPLETED_LESSONS, ss([lesson.to_string()]))
+                .condition(has_completed(lesson).not());
+            counted.push(counters::count_lesson(course, lesson, 1));
+        }
+        if let Some(certificate) = certificate {
+            record = record
+                .set("certificate_id", s(certificate.id.as_str()))
+                .set("completed_at", ts(at))
+                .condition(attr("certificate_id").absent());
+            course_moves.push((COMPLETED, 1));
+            counted.push(certificates::issue(certificate)?);
+        } else if !still_missing.is_empty() {
+            let missing = still_missing.iter().map(|id| has_completed(*id).not());
+            record = record.condition(Cond::any(missing));
+        }
+        if !course_moves.is_empty() {
+            counted.push(counters::count(course, &course_moves));
+        }
+        let mut writes = vec![Write::update(keys::enrollment_key(learner, course), record)];
+        writes.extend(counted);
+        Ok(writes)
+    }
 }
 
 /// `lesson` is among the completed lessons.
@@ -46,41 +100,7 @@ impl ProgressStore {
     /// certificate), or a racing completion made the plan wrong (see
     /// [`Completion::still_missing`]).
     pub async fn complete(&self, completion: &Completion<'_>) -> Result<(), WriteError> {
-        let Completion {
-            learner,
-            course,
-            learner_name,
-            at,
-            lesson,
-            still_missing,
-            certificate,
-        } = *completion;
-        let mut record = Expr::new()
-            .set("last_activity_at", ts(at))
-            .set("learner_name", s(learner_name))
-            .set_once("started_at", ts(at))
-            .condition(is_active());
-        let mut counted = Vec::new();
-        if let Some(lesson) = lesson {
-            record = record
-                .add(COMPLETED_LESSONS, ss([lesson.to_string()]))
-                .condition(has_completed(lesson).not());
-            counted.push(counters::count_lesson(course, lesson, 1));
-        }
-        if let Some(certificate) = certificate {
-            record = record
-                .set("certificate_id", s(certificate.id.as_str()))
-                .set("completed_at", ts(at))
-                .condition(attr("certificate_id").absent());
-            counted.push(counters::count(course, &[(COMPLETED, 1)]));
-            counted.push(certificates::issue(certificate)?);
-        } else if !still_missing.is_empty() {
-            let missing = still_missing.iter().map(|id| has_completed(*id).not());
-            record = record.condition(Cond::any(missing));
-        }
-        let mut transaction = vec![Write::update(keys::enrollment_key(learner, course), record)];
-        transaction.extend(counted);
-        self.table.transact(transaction).await?;
+        self.table.transact(completion.writes()?).await?;
         Ok(())
     }
 

@@ -11,15 +11,17 @@ mod certificates;
 mod completions;
 mod counters;
 mod enrollments;
+mod projects;
 
 pub use completions::Completion;
-pub use counters::CourseCounters;
+pub use counters::{CourseCounters, review_wait_counter};
+pub use projects::Reviewed;
 
 use serde::de::DeserializeOwned;
 use shared::dynamo::{DbError, ENTITY, GSI1, GSI1_PK, GSI1_SK, Item, Key, PK, Query, SK, Table, s};
 use shared::page::{CursorKey, ListError, Listing, Page, read_items};
 
-use crate::keys::{GSI2, GSI2_PK, GSI2_SK};
+use crate::keys::{GSI2, GSI2_PK, GSI2_SK, GSI3, GSI3_PK, GSI3_SK};
 
 /// Why a write did not happen.
 #[derive(Debug, thiserror::Error)]
@@ -52,27 +54,48 @@ pub struct ProgressStore {
     cursors: CursorKey,
 }
 
-/// A global secondary index and its key attributes.
+/// Where a listing reads: the table, or a global secondary index, and its key attributes.
 #[derive(Debug, Clone, Copy)]
 struct Index {
-    name: &'static str,
+    name: Option<&'static str>,
     pk: &'static str,
     sk: &'static str,
 }
 
-/// `gsi1`: a learner's active enrollments, a learner's certificates.
+/// The table itself: a learner's notifications.
+const TABLE: Index = Index {
+    name: None,
+    pk: PK,
+    sk: SK,
+};
+
+/// `gsi1`: a learner's active enrollments, certificates, attempts of a project.
 const BY_LEARNER: Index = Index {
-    name: GSI1,
+    name: Some(GSI1),
     pk: GSI1_PK,
     sk: GSI1_SK,
 };
 
-/// `gsi2`: a course's learners.
+/// `gsi2`: a course's learners, a course's review queue.
 const BY_COURSE: Index = Index {
-    name: GSI2,
+    name: Some(GSI2),
     pk: GSI2_PK,
     sk: GSI2_SK,
 };
+
+/// `gsi3`: a project's review queue.
+const BY_PROJECT: Index = Index {
+    name: Some(GSI3),
+    pk: GSI3_PK,
+    sk: GSI3_SK,
+};
+
+/// The order of a listing's pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Order {
+    NewestFirst,
+    OldestFirst,
+}
 
 impl ProgressStore {
     /// The store over the progress table `table`, its cursors signed with `cursors`.
@@ -88,12 +111,38 @@ impl ProgressStore {
         limit: i32,
         cursor: Option<&str>,
     ) -> Result<Page<T>, ListError> {
-        let query = Query::partition(index.pk, partition)
-            .on(index.name)
-            .newest_first()
-            .limit(limit);
+        self.list(index, partition, None, Order::NewestFirst, limit, cursor)
+            .await
+    }
+
+    /// One page of `partition` of `index` (its sort keys starting with `prefix`, if given),
+    /// in `order`.
+    async fn list<T: DeserializeOwned>(
+        &self,
+        index: Index,
+        partition: &str,
+        prefix: Option<&str>,
+        order: Order,
+        limit: i32,
+        cursor: Option<&str>,
+    ) -> Result<Page<T>, ListError> {
+        let mut query = Query::partition(index.pk, partition).limit(limit);
+        if let Some(name) = index.name {
+            query = query.on(name);
+        }
+        if let Some(prefix) = prefix {
+            query = query.sort_begins_with(index.sk, prefix);
+        }
+        if order == Order::NewestFirst {
+            query = query.newest_first();
+        }
+        let indexed = [PK, SK, index.pk, index.sk];
         let listing = Listing {
-            key_attributes: &[PK, SK, index.pk, index.sk],
+            key_attributes: if index.name.is_some() {
+                &indexed
+            } else {
+                &indexed[..2]
+            },
             partition: &[(index.pk, partition)],
         };
         read_items(&self.table, &self.cursors, query, listing, cursor).await

@@ -151,9 +151,12 @@ async fn only_an_admin_revokes_a_certificate_and_the_public_page_then_says_so() 
 }
 
 #[tokio::test]
-async fn every_route_but_public_verification_refuses_a_missing_or_forged_token() {
+async fn every_route_but_the_public_pages_refuses_a_missing_or_forged_token() {
     let (app, course, _, _, certificate) = two_learners().await;
     let lesson = course.lesson(0);
+    let attempts = format!("/me/courses/{}/projects/{lesson}/attempts", course.id);
+    // An attempt's or a notification's: the token is checked before anything is looked up.
+    let id = UserId::new();
     let routes = [
         ("POST", "/me/enrollments".to_owned()),
         ("GET", "/me/enrollments".to_owned()),
@@ -172,6 +175,23 @@ async fn every_route_but_public_verification_refuses_a_missing_or_forged_token()
         ("POST", format!("/certificates/{certificate}/revoke")),
         ("GET", format!("/courses/{}/stats", course.id)),
         ("GET", format!("/courses/{}/learners", course.id)),
+        ("POST", attempts.clone()),
+        ("GET", attempts.clone()),
+        ("DELETE", format!("{attempts}/{id}")),
+        ("GET", "/me/notifications".to_owned()),
+        ("POST", format!("/me/notifications/{id}/read")),
+        ("GET", "/me/portfolio".to_owned()),
+        ("PUT", "/me/portfolio".to_owned()),
+        ("GET", format!("/courses/{}/attempts", course.id)),
+        ("GET", format!("/courses/{}/attempts/{id}", course.id)),
+        (
+            "POST",
+            format!("/courses/{}/attempts/{id}/claim", course.id),
+        ),
+        (
+            "POST",
+            format!("/courses/{}/attempts/{id}/review", course.id),
+        ),
     ];
     // Forged from a learner's token: the "edited payload" forgery raises it to admin.
     for (method, path) in routes {

@@ -11,7 +11,7 @@ use testkit::TestResponse;
 use tokio::task::JoinSet;
 
 /// Runs every future in its own task and returns their results in completion order.
-async fn all<T: Send + 'static>(
+pub(crate) async fn all<T: Send + 'static>(
     futures: impl IntoIterator<Item = impl Future<Output = T> + Send + 'static>,
 ) -> Vec<T> {
     let mut set = JoinSet::new();

@@ -7,5 +7,8 @@ mod credential;
 mod journey;
 mod listings;
 mod outline;
+mod projects;
+mod review_races;
+mod reviews;
 mod round_trips;
 mod rules;
