@@ -136,13 +136,10 @@ impl Precondition {
     /// Checks the precondition against the stored `version`.
     ///
     /// # Errors
-    /// 412 when it names another version; 422 when it is absent and `required`.
+    /// 412 when it names another version; 428 when it is absent and `required`.
     pub fn check(&self, version: u64, required: bool) -> Result<(), ApiError> {
         match self {
-            Self::Absent if required => Err(ApiError::invalid(
-                "If-Match",
-                "is required: send the ETag of the version you edited",
-            )),
+            Self::Absent if required => Err(ApiError::PreconditionRequired),
             Self::Absent | Self::Any => Ok(()),
             Self::Versions(versions) if versions.contains(&version) => Ok(()),
             Self::Versions(_) => Err(ApiError::PreconditionFailed),

@@ -70,6 +70,10 @@ pub enum ApiError {
     /// 412: `If-Match` names a version that is no longer current.
     #[error("precondition failed")]
     PreconditionFailed,
+    /// 428: an edit that must name the version it was made against has no `If-Match`
+    /// (RFC 6585).
+    #[error("precondition required")]
+    PreconditionRequired,
     /// 413: the body is larger than the function accepts.
     #[error("payload too large")]
     PayloadTooLarge { limit: usize },
@@ -110,6 +114,7 @@ impl ApiError {
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
+            Self::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -132,6 +137,7 @@ impl ApiError {
             Self::MethodNotAllowed => "method-not-allowed",
             Self::Conflict(_) => "conflict",
             Self::PreconditionFailed => "stale-version",
+            Self::PreconditionRequired => "precondition-required",
             Self::PayloadTooLarge { .. } => "payload-too-large",
             Self::UnsupportedMediaType => "unsupported-media-type",
             Self::Invalid(_) => "validation-failed",
@@ -153,6 +159,7 @@ impl ApiError {
             Self::MethodNotAllowed => "Method not allowed",
             Self::Conflict(_) => "The request conflicts with the current state",
             Self::PreconditionFailed => "The resource has changed since you read it",
+            Self::PreconditionRequired => "The edit must name the version it was made against",
             Self::PayloadTooLarge { .. } => "The request body is too large",
             Self::UnsupportedMediaType => "The request body must be JSON",
             Self::Invalid(_) => "The request is not valid",
@@ -185,6 +192,9 @@ impl ApiError {
             ),
             Self::PreconditionFailed => {
                 Some("Read the resource again and retry with its current ETag.".into())
+            }
+            Self::PreconditionRequired => {
+                Some("Send If-Match with the ETag of the version you read.".into())
             }
             Self::PayloadTooLarge { limit } => {
                 Some(format!("The body may be at most {limit} bytes."))

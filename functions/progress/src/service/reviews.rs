@@ -124,7 +124,7 @@ impl ProgressService {
     ///
     /// # Errors
     /// As [`Self::reviewable`]; [`ProgressError::OwnAttempt`], [`ProgressError::Rejected`]
-    /// (422 for a missing `If-Match` or scores the rubric refuses, 412 for another version),
+    /// (428 without `If-Match`, 412 for another version, 422 for scores the rubric refuses),
     /// [`ProgressError::NotWaiting`], [`ProgressError::ClaimRequired`],
     /// [`ProgressError::ProjectRemoved`], [`ProgressError::LearnerLeft`].
     pub async fn review(

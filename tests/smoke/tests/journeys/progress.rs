@@ -501,7 +501,7 @@ async fn a_reviewed_project_reaches_the_learners_notifications_and_public_portfo
     let rubric = me.lesson(&project.id).await;
     let review = full_marks(&rubric);
     let unconditional = staff.review(&attempt.id, None, &review).await;
-    unconditional.assert_problem(422, "validation-failed");
+    unconditional.assert_problem(428, "precondition-required");
     let stale = staff
         .review(&attempt.id, Some("\"not-the-version\""), &review)
         .await;
