@@ -79,6 +79,8 @@ impl Outline {
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct Module {
+    pub id: String,
+    pub title: String,
     pub lessons: Vec<LessonOutline>,
 }
 

@@ -23,7 +23,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use shared::FieldError;
-use shared::catalog::{CourseId, LessonId, LessonOutline, Outline};
+use shared::catalog::{CourseId, LessonId, LessonOutline, ModuleId, Outline};
 use shared::clock::Timestamp;
 use shared::config::BaseUrl;
 use shared::identity::{Role, UserId};
@@ -126,6 +126,11 @@ impl Course {
     pub fn lesson(&self, reference: &str) -> Option<&LessonOutline> {
         let (m, l) = self.find_lesson(reference)?;
         Some(&self.outline.modules[m].lessons[l])
+    }
+
+    /// The URL path of module `module`: `/courses/<slug>/modules/<id>`.
+    pub fn module_path(&self, module: ModuleId) -> String {
+        format!("{}/modules/{module}", self.url_path())
     }
 
     /// The URL path of `lesson`: `/courses/<slug>/lessons/<slug>`.

@@ -7,7 +7,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
-use axum::routing::{get, patch, post, put};
+use axum::routing::{get, post, put};
 use serde::Deserialize;
 use shared::catalog::{CourseId, ModuleId, Outline};
 use shared::extract::Path;
@@ -25,7 +25,7 @@ use crate::fields::{
     self, Body, Description, Level, Minutes, Slug, Summary, Tags, Title, WebUrl, set,
 };
 use crate::seo::Seo;
-use crate::service::LessonPage;
+use crate::service::Part;
 use crate::web::{self, Precondition};
 
 pub fn router() -> Router<AppState> {
@@ -47,7 +47,7 @@ pub fn router() -> Router<AppState> {
         .route("/courses/{course}/modules", post(add_module))
         .route(
             "/courses/{course}/modules/{module}",
-            patch(rename_module).delete(delete_module),
+            get(show_module).patch(rename_module).delete(delete_module),
         )
         .route(
             "/courses/{course}/modules/{module}/lessons",
@@ -305,17 +305,39 @@ async fn show_lesson(
     Path((course_ref, lesson_ref)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let private = caller.is_some();
-    match state
+    let part = state
         .service
         .lesson(caller.as_ref(), &course_ref, &lesson_ref)
-        .await?
-    {
-        LessonPage::Moved(location) => Ok(web::moved_permanently(&location, private)),
-        LessonPage::Lesson { view, version } => {
-            Ok(web::cached_json(&headers, private, Some(version), &view))
-        }
+        .await?;
+    Ok(part_response(part, &headers, caller.is_some()))
+}
+
+/// The answer of a part of a course: it, cached like its course, or a redirect to where it
+/// moved.
+fn part_response<V: serde::Serialize>(
+    part: Part<V>,
+    headers: &HeaderMap,
+    private: bool,
+) -> Response {
+    match part {
+        Part::Moved(location) => web::moved_permanently(&location, private),
+        Part::Here { view, version } => web::cached_json(headers, private, Some(version), &view),
     }
+}
+
+/// `GET /courses/{course}/modules/{module}`: a module and its lessons' places, for whoever may
+/// see the course (where `POST /courses/{course}/modules` points its `Location`).
+async fn show_module(
+    State(state): State<AppState>,
+    MaybeAuthUser(caller): MaybeAuthUser,
+    Path((course_ref, module)): Path<(String, ModuleId)>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let part = state
+        .service
+        .module(caller.as_ref(), &course_ref, module)
+        .await?;
+    Ok(part_response(part, &headers, caller.is_some()))
 }
 
 /// The body of `PATCH /courses/{course}/lessons/{lesson}`: the fields to change

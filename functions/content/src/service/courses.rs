@@ -13,13 +13,25 @@ use crate::fields::{Title, set};
 use crate::store::LessonChange;
 use crate::web::Precondition;
 
-/// What a lesson's URL answers.
+/// What the URL of a part of a course (a lesson, a module) answers.
 #[derive(Debug)]
-pub enum LessonPage {
-    /// The lesson, and the version of its course.
-    Lesson { view: Box<LessonView>, version: u64 },
-    /// It moved: the URL path of the lesson under its course's and its own current slugs.
+pub enum Part<V> {
+    /// The part, and the version of its course.
+    Here { view: V, version: u64 },
+    /// It moved: its URL path under its course's (and its own) current slugs.
     Moved(String),
+}
+
+/// What a lesson's URL answers.
+pub type LessonPage = Part<Box<LessonView>>;
+
+/// A module of a course, as `GET /courses/{course}/modules/{module}` shows it: its title and
+/// its lessons' places in the outline.
+#[derive(Debug, serde::Serialize)]
+pub struct ModuleView {
+    pub course_id: shared::catalog::CourseId,
+    #[serde(flatten)]
+    pub module: ModuleOutline,
 }
 
 impl Presented for Course {
@@ -201,10 +213,10 @@ impl Service {
         let course = found.doc;
         let Some(outline) = course.lesson(lesson) else {
             let renamed = course.renamed_lesson(lesson).ok_or(ApiError::NotFound)?;
-            return Ok(LessonPage::Moved(course.lesson_path(renamed)));
+            return Ok(Part::Moved(course.lesson_path(renamed)));
         };
         if found.moved {
-            return Ok(LessonPage::Moved(course.lesson_path(outline)));
+            return Ok(Part::Moved(course.lesson_path(outline)));
         }
         let (id, needs_enrollment) = (outline.id, course.needs_enrollment(outline, caller));
         let (item, enrolled) = match caller.filter(|_| needs_enrollment) {
@@ -224,8 +236,38 @@ impl Service {
                 course.id
             ))
         })?;
-        Ok(LessonPage::Lesson {
+        Ok(Part::Here {
             view: Box::new(LessonView::new(&course, id, item.content)?),
+            version: course.lifecycle.version,
+        })
+    }
+
+    /// A module of the course `course` (its id or slug), for whoever may see the course.
+    ///
+    /// # Errors
+    /// 404 when the course is not visible to `caller` or has no such module.
+    pub async fn module(
+        &self,
+        caller: Option<&AuthUser>,
+        course: &str,
+        module: ModuleId,
+    ) -> Result<Part<ModuleView>, ApiError> {
+        let found = self.find_visible::<Course>(course, caller).await?;
+        let course = found.doc;
+        let outline = course
+            .outline
+            .modules
+            .iter()
+            .find(|m| m.id == module)
+            .ok_or(ApiError::NotFound)?;
+        if found.moved {
+            return Ok(Part::Moved(course.module_path(module)));
+        }
+        Ok(Part::Here {
+            view: ModuleView {
+                course_id: course.id,
+                module: outline.clone(),
+            },
             version: course.lifecycle.version,
         })
     }

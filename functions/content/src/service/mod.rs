@@ -16,7 +16,7 @@ use shared::dynamo::DbError;
 use shared::page::Page;
 use shared::token::AuthUser;
 
-pub use courses::LessonPage;
+pub use courses::{LessonPage, ModuleView, Part};
 
 use crate::document::{Document, can_edit, can_see};
 use crate::fields::Level;

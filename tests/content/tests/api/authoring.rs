@@ -352,3 +352,36 @@ async fn a_title_with_a_bidi_override_or_an_invisible_character_is_refused() {
         .await;
     accepted.assert_status(201);
 }
+
+#[tokio::test]
+async fn a_new_modules_location_answers_the_module_to_whoever_may_see_its_course() {
+    let app = TestApp::spawn().await;
+    let owner = app.instructor().await;
+    let course = app
+        .create_course(&owner, course_body(&unique_slug("located")))
+        .await;
+    let slug = course["slug"].as_str().expect("a slug");
+
+    let created = app
+        .post(
+            &owner,
+            &format!("/courses/{slug}/modules"),
+            &json!({"title": "Foundations"}),
+        )
+        .await;
+    created.assert_status(201);
+    let location = created.header("location").expect("a Location").to_owned();
+
+    let module = app.api.get(&location).bearer(&owner.token).send().await;
+    module.assert_status(200);
+    let module = module.json();
+    assert_eq!(module["title"], "Foundations");
+    assert_eq!(module["course_id"], course["id"]);
+    assert_eq!(module["lessons"], json!([]));
+    assert!(
+        location.ends_with(module["id"].as_str().expect("an id")),
+        "{location}"
+    );
+    let anonymous = app.api.get(&location).send().await;
+    anonymous.assert_problem(404, "not-found");
+}

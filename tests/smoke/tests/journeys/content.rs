@@ -3,7 +3,8 @@
 
 use serde_json::Value;
 use smoke_tests::{
-    Api, Article, ArticleCard, CareerPath, Lesson, PathCard, Tags, first_course, first_listed,
+    Api, Article, ArticleCard, CareerPath, Lesson, Module, PathCard, Tags, first_course,
+    first_listed,
 };
 
 /// The namespace of sitemaps.org's protocol 0.9.
@@ -70,6 +71,19 @@ async fn a_visitor_opens_the_first_course_by_slug_and_reads_a_preview_lesson() {
     assert!(
         !lesson.body_html.trim().is_empty(),
         "the preview lesson has no body"
+    );
+
+    let first = &course.outline.modules[0];
+    let module: Module = api
+        .get(&format!("/courses/{}/modules/{}", card.slug, first.id))
+        .send()
+        .await
+        .assert_status(200)
+        .json();
+    assert_eq!(
+        (module.title.as_str(), module.lessons.len()),
+        (first.title.as_str(), first.lessons.len()),
+        "the module's own URL shows another module than the outline's"
     );
 }
 
