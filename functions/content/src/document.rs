@@ -11,7 +11,7 @@ use std::str::FromStr;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use shared::FieldError;
-use shared::catalog::PublicationStatus;
+use shared::catalog::{CourseId, PublicationStatus};
 use shared::clock::Timestamp;
 use shared::config::BaseUrl;
 use shared::identity::{Role, UserId};
@@ -202,6 +202,12 @@ pub trait Document:
     /// what the table knows of the documents it refers to.
     fn missing(&self, found: &Lookup) -> Vec<FieldError>;
 
+    /// The course whose enrolled learners may still read it once it is archived (a course's
+    /// own id, for a course); `None` for what only its editors see once archived.
+    fn kept_for_enrolled(&self) -> Option<CourseId> {
+        None
+    }
+
     /// Its URL path: `/courses/<slug>`.
     fn url_path(&self) -> String {
         format!("/{}/{}", Self::KIND.collection(), self.slug())
@@ -215,7 +221,8 @@ pub fn can_edit<D: Document>(doc: &D, caller: &AuthUser) -> bool {
 }
 
 /// Whether `caller` (anyone, when `None`) may see `doc`: everyone sees what is published, only
-/// its editors see drafts and archived documents.
+/// its editors see drafts and archived documents (and, of an archived course, its enrolled
+/// learners: see [`Document::kept_for_enrolled`]).
 pub fn can_see<D: Document>(doc: &D, caller: Option<&AuthUser>) -> bool {
     doc.lifecycle().is_published() || caller.is_some_and(|c| can_edit(doc, c))
 }

@@ -201,6 +201,12 @@ impl Document for Course {
         self.instructors.contains(&user)
     }
 
+    /// Learners enrolled in a course keep reading it (its page, which says it is archived, and
+    /// its lessons) after it is archived; nobody new enrolls.
+    fn kept_for_enrolled(&self) -> Option<CourseId> {
+        Some(self.id)
+    }
+
     fn tags(&self) -> &[Tag] {
         self.tags.as_slice()
     }

@@ -56,7 +56,8 @@ impl Service {
         self.clock.now()
     }
 
-    /// The document `reference` (an id or a slug) names, if `caller` may see it.
+    /// The document `reference` (an id or a slug) names, if `caller` may see it: one its
+    /// editors may, or one that is published, or an archived course the caller is enrolled in.
     ///
     /// # Errors
     /// 404 when there is none or the caller may not see it.
@@ -65,11 +66,22 @@ impl Service {
         reference: &str,
         caller: Option<&AuthUser>,
     ) -> Result<Found<D>, ApiError> {
-        self.store
+        let found = self
+            .store
             .resolve::<D>(reference, Read::Fast)
             .await?
-            .filter(|found| can_see(&found.doc, caller))
-            .ok_or(ApiError::NotFound)
+            .ok_or(ApiError::NotFound)?;
+        if can_see(&found.doc, caller) {
+            return Ok(found);
+        }
+        let archived = found.doc.lifecycle().status == PublicationStatus::Archived;
+        if let (true, Some(course), Some(learner)) =
+            (archived, found.doc.kept_for_enrolled(), caller)
+            && self.store.is_enrolled(learner.id, course).await?
+        {
+            return Ok(found);
+        }
+        Err(ApiError::NotFound)
     }
 
     /// The current state of the document `reference` names, for `caller` to change.

@@ -177,3 +177,48 @@ async fn fields_the_server_owns_cannot_be_set_by_a_client() {
     response.assert_problem(422, "validation-failed");
     assert_eq!(response.json()["errors"][0]["field"], "instructors");
 }
+
+#[tokio::test]
+async fn learners_enrolled_in_an_archived_course_keep_reading_it_and_nobody_else_does() {
+    let app = TestApp::spawn().await;
+    let owner = app.instructor().await;
+    let slug = unique_slug("retired");
+    let course = app.published_course(&owner, &slug, json!({})).await;
+    let id = course["id"].as_str().expect("an id");
+    let (enrolled, left, stranger) = (
+        app.learner().await,
+        app.learner().await,
+        app.learner().await,
+    );
+    app.enroll(&enrolled, id, "active").await;
+    app.enroll(&left, id, "unenrolled").await;
+    app.archive(&owner, "courses", id).await.assert_status(200);
+
+    let page = format!("/courses/{slug}");
+    let lesson = format!("/courses/{slug}/lessons/{slug}-deep-dive");
+    let course = app.get_as(&enrolled, &page).await;
+    course.assert_status(200);
+    assert_eq!(
+        course.json()["status"],
+        "archived",
+        "the page says it is archived"
+    );
+    let read = app.get_as(&enrolled, &lesson).await;
+    read.assert_status(200);
+    assert!(
+        !read.json()["body_html"]
+            .as_str()
+            .unwrap_or_default()
+            .is_empty()
+    );
+
+    for outsider in [&left, &stranger] {
+        app.get_as(outsider, &page)
+            .await
+            .assert_problem(404, "not-found");
+        app.get_as(outsider, &lesson)
+            .await
+            .assert_problem(404, "not-found");
+    }
+    app.get(&page).await.assert_problem(404, "not-found");
+}
