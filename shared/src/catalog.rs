@@ -32,6 +32,17 @@ pub enum PublicationStatus {
     Archived,
 }
 
+impl PublicationStatus {
+    /// As the API and the table write it: `published`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Draft => "draft",
+            Self::Published => "published",
+            Self::Archived => "archived",
+        }
+    }
+}
+
 /// A lesson's place in a course outline (no body: that lives in the lesson's own item).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LessonOutline {

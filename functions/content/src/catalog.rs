@@ -130,6 +130,35 @@ pub async fn move_to<D: Presented, const PUBLISH: bool>(
     written(&state, doc, &caller, None).await
 }
 
+/// What `GET …/readiness` answers: whether publishing would go through, and if not, what it
+/// would refuse, as the fields of its 422.
+#[derive(Debug, Serialize)]
+struct Readiness {
+    ready: bool,
+    errors: Vec<shared::FieldError>,
+}
+
+/// `GET /courses/{course}/readiness`, and the same for articles and paths: what publishing the
+/// document as it is now would refuse, without publishing it; for those who may edit it.
+///
+/// # Errors
+/// 404 when the caller may not see it, 403 when they may see but not edit it.
+pub async fn readiness<D: Document>(
+    State(state): State<AppState>,
+    VerifiedUser(caller): VerifiedUser,
+    Path(reference): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let errors = state.service.readiness::<D>(&caller, &reference).await?;
+    let ready = errors.is_empty();
+    Ok(web::cached_json(
+        &headers,
+        true,
+        None,
+        &Readiness { ready, errors },
+    ))
+}
+
 /// Applies `change` to the document `reference` names, as [`crate::service::Service::edit`]
 /// does, and answers with its page.
 ///

@@ -19,6 +19,7 @@ use shared::token::AuthUser;
 
 use crate::fields::{Slug, Tag, Title};
 use crate::keys::{Facet, Kind};
+use crate::search::engine::Entry;
 
 /// Where a document is in its life, and which edit of it this is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -88,6 +89,9 @@ pub struct Outline {
     /// An article's author: whose drafts may be named as drafts to them.
     #[serde(default)]
     pub author: Option<crate::articles::Author>,
+    /// A course's instructors.
+    #[serde(default)]
+    pub instructors: Vec<UserId>,
 }
 
 impl Outline {
@@ -96,8 +100,25 @@ impl Outline {
     pub fn is_visible_to(&self, caller: &AuthUser) -> bool {
         self.status == PublicationStatus::Published
             || caller.is_admin()
-            || self.author.as_ref().is_some_and(|a| a.id == caller.id)
+            || self.is_edited_by(caller.id)
     }
+
+    /// Whether `user` writes it: an article's author, one of a course's instructors.
+    pub fn is_edited_by(&self, user: UserId) -> bool {
+        self.author.as_ref().is_some_and(|a| a.id == user) || self.instructors.contains(&user)
+    }
+}
+
+/// What search finds a document by besides its title and tags.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Searched {
+    /// A course's summary, an article's excerpt, a path's description as plain text.
+    pub summary: String,
+    /// A course's level.
+    pub level: Option<crate::fields::Level>,
+    /// The titles within it: a course's modules and lessons, an article's headings, a path's
+    /// steps (and the notes and roles that go with them).
+    pub sections: Vec<String>,
 }
 
 /// The other documents a document refers to, which a check or a page needs looked up.
@@ -130,8 +151,8 @@ impl Lookup {
 }
 
 /// What every `impl Document` block says the same way: the kind, the least role that authors
-/// it, its id, card and view types, and the accessors of its `id`, `slug` and `lifecycle`
-/// fields: `document_fields!(Kind::Course, Role::Instructor, CourseId, CourseCard, CourseView);`.
+/// it, its id, card and view types, and the accessors of its `id`, `slug`, `title` and
+/// `lifecycle` fields: `document_fields!(Kind::Course, Role::Instructor, CourseId, CourseCard, CourseView);`.
 macro_rules! document_fields {
     ($kind:expr, $author:expr, $id:ty, $card:ty, $view:ty) => {
         const KIND: $crate::keys::Kind = $kind;
@@ -146,6 +167,10 @@ macro_rules! document_fields {
 
         fn slug(&self) -> &$crate::fields::Slug {
             &self.slug
+        }
+
+        fn title(&self) -> &$crate::fields::Title {
+            &self.title
         }
 
         fn lifecycle(&self) -> &$crate::document::Lifecycle {
@@ -175,10 +200,16 @@ pub trait Document:
 
     fn id(&self) -> Self::Id;
     fn slug(&self) -> &Slug;
+    fn title(&self) -> &Title;
     fn lifecycle(&self) -> &Lifecycle;
     fn lifecycle_mut(&mut self) -> &mut Lifecycle;
+    /// Its authors: who may edit it besides admins, and whose workspace lists it.
+    fn authors(&self) -> &[UserId];
+
     /// Whether `user` is one of its authors.
-    fn is_authored_by(&self, user: UserId) -> bool;
+    fn is_authored_by(&self, user: UserId) -> bool {
+        self.authors().contains(&user)
+    }
 
     fn tags(&self) -> &[Tag] {
         &[]
@@ -193,6 +224,29 @@ pub trait Document:
 
     fn card(&self, site: &BaseUrl) -> Self::Card;
 
+    /// What search finds it by besides its title and tags.
+    fn searched(&self) -> Searched;
+
+    /// Its search entry while it is published.
+    fn search_entry(&self, site: &BaseUrl) -> Entry {
+        let Searched {
+            summary,
+            level,
+            sections,
+        } = self.searched();
+        Entry {
+            kind: Self::KIND.as_str().to_owned(),
+            id: self.id().to_string(),
+            url: site.join(&self.url_path()),
+            title: self.title().to_string(),
+            summary,
+            tags: self.tags().iter().map(ToString::to_string).collect(),
+            level: level.map(|level| level.as_str().to_owned()),
+            sections,
+            published_at: self.lifecycle().listed_at().unix_micros(),
+        }
+    }
+
     /// The documents its checks refer to.
     fn refers_to(&self) -> Refs {
         Refs::default()
@@ -201,6 +255,10 @@ pub trait Document:
     /// What keeps it from being published, as field errors (empty when it is complete), given
     /// what the table knows of the documents it refers to.
     fn missing(&self, found: &Lookup) -> Vec<FieldError>;
+
+    /// Notes which documents its references name, as `found` answers them (an article's links
+    /// keep their targets' ids), before it is checked and stored.
+    fn resolve(&mut self, _found: &Lookup) {}
 
     /// The course whose enrolled learners may still read it once it is archived (a course's
     /// own id, for a course); `None` for what only its editors see once archived.

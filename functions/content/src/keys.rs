@@ -7,19 +7,28 @@
 //! article              ARTICLE#<id>          ARTICLE          ARTICLE#SLUG#<slug>         ARTICLE
 //! career path          PATH#<id>             PATH             PATH#SLUG#<slug>            PATH
 //! listing card         <KIND>#<id>           CARD#<facet>     <KINDS>#<facet>             <published_at>#<id>
+//! workspace entry      <KIND>#<id>           DESK#<desk>      DESK#<desk>                 <updated_at>#<id>
 //! slug claim           SLUG#<kind>#<slug>    SLUG
+//! search entry         SEARCH                <KIND>#<id>
+//! search stamp         SEARCH                #STAMP
 //! tag count            TAGS                  TAG#<tag>
 //! ```
 //!
 //! A *slug claim* makes a slug unique per kind (created in the same transaction as the document)
 //! and keeps answering for the document after it is renamed: old URLs redirect. A *listing card*
 //! exists only while its document is published, one per facet (`all`, `tag#<tag>`,
-//! `level#<level>`), so a listing page is one `Query` on `gsi1`, newest first. The course item's
-//! key and top-level fields are the contract of [`shared::catalog`].
+//! `level#<level>`), so a listing page is one `Query` on `gsi1`, newest first. A *workspace
+//! entry* exists in any status, one per author of the document and one on everyone's desk
+//! (`all`, the admins'), so an author's workspace page is one `Query` on `gsi1`, newest edit
+//! first. The course item's
+//! key and top-level fields are the contract of [`shared::catalog`]. The *search entries* of
+//! published documents share one partition, read whole when a function loads its index
+//! ([`crate::search`]).
 
 use shared::catalog::{CourseId, LessonId};
 use shared::clock::Timestamp;
 use shared::dynamo::Key;
+use shared::identity::UserId;
 
 use crate::fields::{Level, Slug, Tag};
 
@@ -125,4 +134,49 @@ pub const TAGS: &str = "TAGS";
 /// The count of published courses and articles carrying `tag`.
 pub fn tag_count(tag: &Tag) -> Key {
     Key::new(TAGS, format!("TAG#{tag}"))
+}
+
+/// The partition of the search entries (one per published document) and their stamp.
+pub const SEARCH: &str = "SEARCH";
+
+/// A published document's search entry.
+pub fn search_entry(kind: Kind, id: &str) -> Key {
+    Key::new(SEARCH, format!("{}#{id}", kind.prefix()))
+}
+
+/// The search stamp: a count of the changes to the search entries, moved in the transaction of
+/// each, so a warm function knows whether the index it holds is current with one read.
+pub fn search_stamp() -> Key {
+    Key::new(SEARCH, "#STAMP")
+}
+
+/// Whose workspace lists a document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Desk {
+    /// One of its authors'.
+    Author(UserId),
+    /// Everyone's: what admins see.
+    All,
+}
+
+impl Desk {
+    fn name(self) -> String {
+        match self {
+            Self::Author(user) => user.to_string(),
+            Self::All => "all".to_owned(),
+        }
+    }
+}
+
+/// A document's entry in `desk`'s workspace.
+pub fn desk_entry(kind: Kind, id: &str, desk: Desk) -> Key {
+    Key::new(
+        format!("{}#{id}", kind.prefix()),
+        format!("DESK#{}", desk.name()),
+    )
+}
+
+/// The `gsi1` partition of `desk`'s workspace.
+pub fn desk(desk: Desk) -> String {
+    format!("DESK#{}", desk.name())
 }

@@ -14,10 +14,12 @@ pub mod fields;
 pub mod keys;
 pub mod markdown;
 pub mod paths;
+pub mod search;
 pub mod seo;
 pub mod service;
 pub mod store;
 pub mod web;
+pub mod workspace;
 
 use std::sync::Arc;
 
@@ -91,6 +93,8 @@ pub fn app(state: AppState) -> Router {
             .route("/tags", get(catalog::tags))
             .route("/sitemap.xml", get(catalog::sitemap))
             .route("/openapi.json", get(catalog::openapi))
+            .route("/workspace", get(workspace::list))
+            .route("/search", get(search::route))
             .with_state(state),
     )
 }

@@ -2,7 +2,7 @@
 //! internal links it makes, and counted for reading time. The markdown itself is stored as
 //! written; nothing here changes it or executes anything in it.
 
-use pulldown_cmark::{Event, Options, Parser, Tag};
+use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
 use serde::{Deserialize, Serialize};
 
 use crate::fields::Slug;
@@ -17,9 +17,68 @@ fn options() -> Options {
 /// ammonia's allow-list lets it (no scripts, no event handlers, no `javascript:` URLs), and
 /// links get `rel="noopener noreferrer"`.
 pub fn to_safe_html(markdown: &str) -> String {
+    to_safe_html_unlinking(markdown, |_| false)
+}
+
+/// [`to_safe_html`], with the links whose href `unlink` picks rendered as their text alone:
+/// a link to a page that is not published yet reads as plain text until it is.
+pub fn to_safe_html_unlinking(markdown: &str, unlink: impl Fn(&str) -> bool) -> String {
     let mut html = String::with_capacity(markdown.len() * 3 / 2);
-    pulldown_cmark::html::push_html(&mut html, Parser::new_ext(markdown, options()));
+    // Whether each link open at this point was dropped (links do not nest, but images in
+    // links do, and their ends must pair up).
+    let mut open: Vec<bool> = Vec::new();
+    let events = Parser::new_ext(markdown, options()).filter(|event| match event {
+        Event::Start(Tag::Link { dest_url, .. }) => {
+            let dropped = unlink(dest_url);
+            open.push(dropped);
+            !dropped
+        }
+        Event::End(TagEnd::Link) => !open.pop().unwrap_or(false),
+        _ => true,
+    });
+    pulldown_cmark::html::push_html(&mut html, events);
     ammonia::clean(&html)
+}
+
+/// The text of `markdown`'s headings, in order (what search indexes of an article's body).
+pub fn headings(markdown: &str) -> Vec<String> {
+    let mut headings = Vec::new();
+    let mut current: Option<String> = None;
+    for event in Parser::new_ext(markdown, options()) {
+        match event {
+            Event::Start(Tag::Heading { .. }) => current = Some(String::new()),
+            Event::End(TagEnd::Heading(_)) => headings.extend(current.take()),
+            Event::Text(text) | Event::Code(text) => {
+                if let Some(heading) = current.as_mut() {
+                    heading.push_str(&text);
+                }
+            }
+            _ => {}
+        }
+    }
+    headings
+}
+
+/// The words of `markdown` without its markup, one space between blocks.
+pub fn plain_text(markdown: &str) -> String {
+    let mut text = String::with_capacity(markdown.len());
+    for event in Parser::new_ext(markdown, options()) {
+        match event {
+            Event::Text(words) | Event::Code(words) => text.push_str(&words),
+            Event::SoftBreak
+            | Event::HardBreak
+            | Event::End(
+                TagEnd::Paragraph
+                | TagEnd::Heading(_)
+                | TagEnd::Item
+                | TagEnd::BlockQuote(_)
+                | TagEnd::CodeBlock
+                | TagEnd::TableCell,
+            ) if !text.is_empty() && !text.ends_with(' ') => text.push(' '),
+            _ => {}
+        }
+    }
+    text.trim_end().to_owned()
 }
 
 /// Whole minutes a reader needs at 200 words a minute; at least one.
@@ -45,6 +104,10 @@ pub struct InternalLink {
 pub struct LinkTarget {
     pub kind: KindName,
     pub slug: Slug,
+    /// The id of the document it names, once a check found one (the slug may be renamed
+    /// later; the id stays): a page shows the link while that document is published.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
 }
 
 /// [`Kind`] as it is written in a link target.
@@ -54,6 +117,16 @@ pub enum KindName {
     Course,
     Article,
     Path,
+}
+
+impl From<Kind> for KindName {
+    fn from(kind: Kind) -> Self {
+        match kind {
+            Kind::Course => Self::Course,
+            Kind::Article => Self::Article,
+            Kind::Path => Self::Path,
+        }
+    }
 }
 
 impl From<KindName> for Kind {
@@ -110,7 +183,11 @@ fn target(path: &str) -> Option<LinkTarget> {
         _ => return None,
     };
     let slug = Slug::parse(segments.next()?).ok()?;
-    Some(LinkTarget { kind, slug })
+    Some(LinkTarget {
+        kind,
+        slug,
+        id: None,
+    })
 }
 
 #[cfg(test)]
@@ -164,6 +241,28 @@ mod tests {
                     Some((KindName::Course, "backend"))
                 ),
             ]
+        );
+    }
+
+    #[test]
+    fn an_unlinked_link_keeps_its_text_and_others_stay_links() {
+        let html = to_safe_html_unlinking(
+            "Read [the draft](/articles/next) and [the course](/courses/backend).",
+            |href| href == "/articles/next",
+        );
+        assert!(
+            html.contains("Read the draft and <a href=\"/courses/backend\""),
+            "{html}"
+        );
+    }
+
+    #[test]
+    fn headings_and_plain_text_leave_the_markup_out() {
+        let markdown = "# The `HTTP` cycle\n\nA *request*, then\na response.\n\n## Status codes";
+        assert_eq!(headings(markdown), ["The HTTP cycle", "Status codes"]);
+        assert_eq!(
+            plain_text(markdown),
+            "The HTTP cycle A request, then a response. Status codes"
         );
     }
 

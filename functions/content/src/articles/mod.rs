@@ -13,7 +13,7 @@ use shared::identity::{Role, UserId};
 
 pub use routes::router;
 
-use crate::document::{Document, Lifecycle, Lookup, Refs, document_fields, required};
+use crate::document::{Document, Lifecycle, Lookup, Refs, Searched, document_fields, required};
 use crate::fields::{Body, Excerpt, Slug, Tag, Tags, Title, WebUrl};
 use crate::keys::Kind;
 use crate::markdown::{self, InternalLink, LinkTarget};
@@ -122,13 +122,14 @@ impl Article {
     }
 
     /// What is wrong with the links of its body: links to pages of this site that are not in
-    /// the catalog, or to courses, articles and paths that are not published. Only the
-    /// author's own drafts are named as drafts: anything else not published is answered as a
-    /// page that does not exist, so the answer tells nobody of another's drafts.
+    /// the catalog, or to documents that do not exist. A link to a document that is not
+    /// published yet is kept (its page shows it as plain text until it is), if the author may
+    /// see that document: anything of another's that is not published is answered as a page
+    /// that does not exist, so the answer tells nobody of another's drafts.
     fn broken_links(&self, found: &Lookup) -> Vec<FieldError> {
         let mut broken = Vec::new();
         for link in &self.internal_links {
-            let Some(LinkTarget { kind, slug }) = &link.target else {
+            let Some(LinkTarget { kind, slug, .. }) = &link.target else {
                 broken.push(FieldError::new(
                     "body",
                     format!(
@@ -144,26 +145,49 @@ impl Article {
                 continue;
             }
             let outline = owner.and_then(|id| found.by_id(kind, id));
-            let problem = match outline {
-                Some(o) if o.status == PublicationStatus::Published => continue,
-                Some(o) if o.author.as_ref().is_some_and(|a| a.id == self.author.id) => {
-                    "an unpublished"
-                }
-                _ => "no such",
-            };
+            if outline.is_some_and(|o| {
+                o.status == PublicationStatus::Published || o.is_edited_by(self.author.id)
+            }) {
+                continue;
+            }
             broken.push(FieldError::new(
                 "body",
-                format!("links to `{}`: {problem} {}", link.href, kind.as_str()),
+                format!("links to `{}`: no such {}", link.href, kind.as_str()),
             ));
         }
         broken
     }
 
-    /// Its page, with its `related` articles.
-    pub fn view(self, site: &BaseUrl, related: Vec<ArticleCard>) -> ArticleView {
+    /// The documents its links name, as far as they are known (see [`Document::resolve`]).
+    pub fn link_targets(&self) -> Vec<(Kind, String)> {
+        self.internal_links
+            .iter()
+            .filter_map(|l| l.target.as_ref())
+            .filter_map(|t| Some((Kind::from(t.kind), t.id.clone()?)))
+            .collect()
+    }
+
+    /// Its page, with its `related` articles; a link to a catalog page shows as a link only
+    /// when `is_published` says its document is (by kind and id), else as its text.
+    pub fn view(
+        self,
+        site: &BaseUrl,
+        related: Vec<ArticleCard>,
+        is_published: impl Fn(Kind, &str) -> bool,
+    ) -> ArticleView {
         let canonical_url = self.seo.canonical(site, &self.url_path());
+        let unlink = |href: &str| {
+            self.internal_links
+                .iter()
+                .find(|l| l.href == href)
+                .and_then(|l| l.target.as_ref())
+                .is_some_and(|t| match &t.id {
+                    Some(id) => *id != self.id.to_string() && !is_published(t.kind.into(), id),
+                    None => true,
+                })
+        };
         ArticleView {
-            body_html: markdown::to_safe_html(self.body.as_str()),
+            body_html: markdown::to_safe_html_unlinking(self.body.as_str(), unlink),
             reading_minutes: markdown::reading_minutes(self.body.as_str()),
             json_ld: seo::script_text(&self.json_ld(site, &canonical_url)),
             canonical_url,
@@ -182,12 +206,20 @@ impl Document for Article {
         ArticleView
     );
 
-    fn is_authored_by(&self, user: UserId) -> bool {
-        self.author.id == user
+    fn authors(&self) -> &[UserId] {
+        std::slice::from_ref(&self.author.id)
     }
 
     fn tags(&self) -> &[Tag] {
         self.tags.as_slice()
+    }
+
+    fn searched(&self) -> Searched {
+        Searched {
+            summary: self.excerpt.to_string(),
+            level: None,
+            sections: markdown::headings(self.body.as_str()),
+        }
     }
 
     fn card(&self, site: &BaseUrl) -> ArticleCard {
@@ -237,5 +269,15 @@ impl Document for Article {
         )]));
         missing.extend(self.broken_links(found));
         missing
+    }
+
+    fn resolve(&mut self, found: &Lookup) {
+        for target in self
+            .internal_links
+            .iter_mut()
+            .filter_map(|l| l.target.as_mut())
+        {
+            target.id = found.owner(target.kind.into(), &target.slug).cloned();
+        }
     }
 }

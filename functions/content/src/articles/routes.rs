@@ -23,6 +23,10 @@ use crate::web::Precondition;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route(
+            "/articles/{article}/readiness",
+            get(catalog::readiness::<Article>),
+        )
+        .route(
             "/articles/{article}/publish",
             post(catalog::move_to::<Article, true>),
         )

@@ -29,7 +29,7 @@ use shared::config::BaseUrl;
 use shared::identity::{Role, UserId};
 use shared::token::AuthUser;
 
-use crate::document::{Document, Lifecycle, Lookup, can_edit, document_fields, required};
+use crate::document::{Document, Lifecycle, Lookup, Searched, can_edit, document_fields, required};
 use crate::fields::{Description, Level, Slug, Summary, Tag, Tags, Title, WebUrl};
 use crate::keys::{Facet, Kind};
 use crate::markdown;
@@ -197,8 +197,8 @@ impl Document for Course {
         CourseView
     );
 
-    fn is_authored_by(&self, user: UserId) -> bool {
-        self.instructors.contains(&user)
+    fn authors(&self) -> &[UserId] {
+        &self.instructors
     }
 
     /// Learners enrolled in a course keep reading it (its page, which says it is archived, and
@@ -215,6 +215,23 @@ impl Document for Course {
         let mut facets = vec![Facet::All, Facet::Level(self.level)];
         facets.extend(self.tags.as_slice().iter().cloned().map(Facet::Tag));
         facets
+    }
+
+    fn searched(&self) -> Searched {
+        let sections = self
+            .outline
+            .modules
+            .iter()
+            .flat_map(|module| {
+                std::iter::once(module.title.clone())
+                    .chain(module.lessons.iter().map(|lesson| lesson.title.clone()))
+            })
+            .collect();
+        Searched {
+            summary: self.summary.to_string(),
+            level: Some(self.level),
+            sections,
+        }
     }
 
     fn card(&self, site: &BaseUrl) -> CourseCard {

@@ -31,6 +31,10 @@ use crate::web::{self, Precondition};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route(
+            "/courses/{course}/readiness",
+            get(catalog::readiness::<Course>),
+        )
+        .route(
             "/courses/{course}/publish",
             post(catalog::move_to::<Course, true>),
         )

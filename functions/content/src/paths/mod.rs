@@ -13,7 +13,9 @@ use shared::{ApiError, FieldError};
 pub use routes::router;
 
 use crate::articles::ArticleId;
-use crate::document::{Document, Lifecycle, Lookup, Outline, Refs, document_fields, required};
+use crate::document::{
+    Document, Lifecycle, Lookup, Outline, Refs, Searched, document_fields, required,
+};
 use crate::fields::{Description, Note, RoleTitle, Slug, Title};
 use crate::keys::Kind;
 use crate::markdown;
@@ -48,6 +50,10 @@ pub struct CareerPath {
 pub struct Step {
     pub target: StepTarget,
     pub note: Note,
+    /// The title of its course or article when the path was last checked for publishing
+    /// (what search finds the path by; its page shows the current one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<Title>,
 }
 
 /// What a step asks the learner to take or read.
@@ -129,8 +135,31 @@ impl Document for CareerPath {
     document_fields!(Kind::Path, Role::Admin, PathId, PathCard, PathView);
 
     /// Paths have no authors: they are the school's, edited by admins.
-    fn is_authored_by(&self, _user: UserId) -> bool {
-        false
+    fn authors(&self) -> &[UserId] {
+        &[]
+    }
+
+    fn searched(&self) -> Searched {
+        let sections = self
+            .steps
+            .iter()
+            .filter_map(|step| step.title.as_ref().map(ToString::to_string))
+            .chain(self.steps.iter().map(|step| step.note.to_string()))
+            .chain(self.roles.iter().map(ToString::to_string))
+            .filter(|text| !text.is_empty())
+            .collect();
+        Searched {
+            summary: markdown::plain_text(self.description.as_str()),
+            level: None,
+            sections,
+        }
+    }
+
+    fn resolve(&mut self, found: &Lookup) {
+        for step in &mut self.steps {
+            let (kind, id) = step.target.document();
+            step.title = found.by_id(kind, &id).map(|outline| outline.title.clone());
+        }
     }
 
     fn card(&self, site: &BaseUrl) -> PathCard {

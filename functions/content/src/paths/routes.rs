@@ -21,6 +21,10 @@ use crate::web::Precondition;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route(
+            "/paths/{path}/readiness",
+            get(catalog::readiness::<CareerPath>),
+        )
+        .route(
             "/paths/{path}/publish",
             post(catalog::move_to::<CareerPath, true>),
         )

@@ -1,7 +1,7 @@
 //! An article's own reads: the articles an author pins as related, found by id or slug, and
 //! the related articles its page shows.
 
-use shared::dynamo::DbError;
+use shared::dynamo::{DbError, from_item};
 use shared::token::AuthUser;
 use shared::{ApiError, FieldError};
 
@@ -17,8 +17,24 @@ impl Presented for Article {
         service: &Service,
         _caller: Option<&AuthUser>,
     ) -> Result<ArticleView, DbError> {
-        let related = service.related(&self).await?;
-        Ok(self.view(service.site(), related))
+        let pinned: Vec<(Kind, String)> = self
+            .pinned_related
+            .iter()
+            .map(|id| (Kind::Article, id.to_string()))
+            .collect();
+        let linked = self.link_targets();
+        let wanted: Vec<(Kind, String)> = pinned.iter().chain(&linked).cloned().collect();
+        let mut published = service.store.published_cards(&wanted).await?;
+        let pinned = pinned
+            .iter()
+            .filter_map(|key| published.get(key).cloned())
+            .map(from_item)
+            .collect::<Result<Vec<ArticleCard>, _>>()?;
+        let related = service.related(&self, pinned).await?;
+        published.retain(|key, _| linked.contains(key));
+        Ok(self.view(service.site(), related, |kind, id| {
+            published.contains_key(&(kind, id.to_owned()))
+        }))
     }
 }
 
@@ -87,16 +103,14 @@ impl Service {
         }
     }
 
-    /// What `article`'s page shows as related: the pinned articles first, then the newest
-    /// sharing a tag (primary first); published ones only.
-    async fn related(&self, article: &Article) -> Result<Vec<ArticleCard>, DbError> {
-        let pinned: Vec<String> = article
-            .pinned_related
-            .iter()
-            .map(ToString::to_string)
-            .collect();
-        let mut related: Vec<ArticleCard> =
-            self.store.published_cards(Kind::Article, &pinned).await?;
+    /// What `article`'s page shows as related: its `pinned` articles that are published
+    /// first, then the newest sharing a tag (primary first).
+    async fn related(
+        &self,
+        article: &Article,
+        pinned: Vec<ArticleCard>,
+    ) -> Result<Vec<ArticleCard>, DbError> {
+        let mut related = pinned;
         let enough = i32::try_from(RELATED + 1).unwrap_or(i32::MAX);
         for tag in article.tags.as_slice() {
             if related.len() >= RELATED {

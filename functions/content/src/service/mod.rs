@@ -13,16 +13,18 @@ use shared::catalog::PublicationStatus;
 use shared::clock::{Clock, Timestamp};
 use shared::config::BaseUrl;
 use shared::dynamo::DbError;
-use shared::page::Page;
+use shared::page::{CursorKey, Page};
 use shared::token::AuthUser;
 
 pub use courses::{LessonPage, ModuleView, Part};
 
 use crate::document::{Document, can_edit, can_see};
 use crate::fields::Level;
-use crate::keys::{Facet, Kind};
+use crate::keys::{Desk, Facet, Kind};
+use crate::search::{Hits, InMemory, Request, Searcher};
 use crate::store::{Found, LessonChange, Read, Store, TagCount, WriteError};
 use crate::web::Precondition;
+use crate::workspace::{DeskEntry, WorkspaceQuery};
 
 /// A document whose page the service can make: the document and what the table knows
 /// besides it (an article's related articles, a path's steps).
@@ -40,11 +42,32 @@ pub struct Service {
     store: Store,
     site: BaseUrl,
     clock: Clock,
+    searcher: Box<dyn Searcher>,
 }
 
 impl Service {
+    /// The service over `store`, searching with an index held in memory.
     pub fn new(store: Store, site: BaseUrl, clock: Clock) -> Self {
-        Self { store, site, clock }
+        let searcher = Box::new(InMemory::new(store.clone()));
+        Self {
+            store,
+            site,
+            clock,
+            searcher,
+        }
+    }
+
+    /// What signs the cursors of listings and searches.
+    pub fn cursors(&self) -> &CursorKey {
+        self.store.cursors()
+    }
+
+    /// One page of what is published that `request` finds.
+    ///
+    /// # Errors
+    /// When DynamoDB fails.
+    pub async fn search(&self, request: Request<'_>) -> Result<Hits, ApiError> {
+        Ok(self.searcher.search(request).await?)
     }
 
     /// Where the school's pages live.
@@ -110,18 +133,44 @@ impl Service {
         Ok(doc)
     }
 
+    /// What keeps `doc` from being published (empty when nothing does), noting what its
+    /// references name as it goes ([`Document::resolve`]).
+    ///
+    /// # Errors
+    /// When DynamoDB fails.
+    async fn check<D: Document>(&self, doc: &mut D) -> Result<Vec<shared::FieldError>, DbError> {
+        let found = self.store.lookup(&doc.refers_to()).await?;
+        doc.resolve(&found);
+        Ok(doc.missing(&found))
+    }
+
     /// Refuses a document that may not be published (or stay published) as it is.
     ///
     /// # Errors
     /// 422 listing what is missing.
-    async fn ensure_complete<D: Document>(&self, doc: &D) -> Result<(), ApiError> {
-        let found = self.store.lookup(&doc.refers_to()).await?;
-        let missing = doc.missing(&found);
+    async fn ensure_complete<D: Document>(&self, doc: &mut D) -> Result<(), ApiError> {
+        let missing = self.check(doc).await?;
         if missing.is_empty() {
             Ok(())
         } else {
             Err(ApiError::Invalid(missing))
         }
+    }
+
+    /// What publishing the document `reference` names would refuse, as `caller` (one who may
+    /// edit it) finds it now.
+    ///
+    /// # Errors
+    /// As [`Service::find_editable`].
+    pub async fn readiness<D: Document>(
+        &self,
+        caller: &AuthUser,
+        reference: &str,
+    ) -> Result<Vec<shared::FieldError>, ApiError> {
+        let mut doc: D = self
+            .find_editable(reference, caller, &Precondition::Absent, false)
+            .await?;
+        Ok(self.check(&mut doc).await?)
     }
 
     /// Stores a new document.
@@ -179,7 +228,7 @@ impl Service {
         }
         after.lifecycle_mut().touch(self.now());
         if after.lifecycle().is_published() {
-            self.ensure_complete(&after).await?;
+            self.ensure_complete(&mut after).await?;
         }
         self.store
             .save(before, &after, &self.site, lessons)
@@ -209,7 +258,7 @@ impl Service {
         let mut after = before.clone();
         after.lifecycle_mut().move_to(status, self.now());
         if status == PublicationStatus::Published {
-            self.ensure_complete(&after).await?;
+            self.ensure_complete(&mut after).await?;
         }
         self.store
             .save(&before, &after, &self.site, Vec::new())
@@ -246,6 +295,28 @@ impl Service {
         caller: Option<&AuthUser>,
     ) -> Result<D::View, ApiError> {
         Ok(doc.present(self, caller).await?)
+    }
+
+    /// One page of `desk`'s workspace, as `query` filters it.
+    ///
+    /// # Errors
+    /// 400 for a cursor of another workspace; when DynamoDB fails.
+    pub async fn workspace(
+        &self,
+        desk: Desk,
+        query: &WorkspaceQuery,
+        limit: i32,
+    ) -> Result<Page<DeskEntry>, ApiError> {
+        Ok(self
+            .store
+            .workspace(
+                desk,
+                query.kind,
+                query.status,
+                limit,
+                query.cursor.as_deref(),
+            )
+            .await?)
     }
 
     /// Every tag a published course or article carries, with how many do, by name.

@@ -88,6 +88,7 @@ impl Service {
             .map(|(i, target)| Step {
                 target,
                 note: notes[i].take().unwrap_or_default(),
+                title: None,
             })
             .collect())
     }

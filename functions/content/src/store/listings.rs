@@ -8,9 +8,13 @@ use shared::dynamo::{
 };
 use shared::page::{ListError, Listing, Page, read_page};
 
+use shared::catalog::PublicationStatus;
+
 use super::Store;
 use crate::fields::{Level, Tag};
-use crate::keys::{self, Facet, Kind};
+use crate::keys::{self, Desk, Facet, Kind};
+use crate::markdown::KindName;
+use crate::workspace::DeskEntry;
 
 /// A tag and how many published courses and articles carry it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -92,6 +96,52 @@ impl Store {
     ) -> Result<Vec<C>, DbError> {
         let items = self.table.query_all(listing(kind, facet)).await?;
         items.into_iter().map(card).collect()
+    }
+
+    /// One page of `desk`'s workspace, newest edit first, from `cursor`: only entries of
+    /// `kind` and in `status` when they are given.
+    ///
+    /// # Errors
+    /// [`ListError::Cursor`] for a cursor that is not one of this workspace's; when DynamoDB
+    /// fails.
+    pub async fn workspace(
+        &self,
+        desk: Desk,
+        kind: Option<KindName>,
+        status: Option<PublicationStatus>,
+        limit: i32,
+        cursor: Option<&str>,
+    ) -> Result<Page<DeskEntry>, ListError> {
+        let partition = keys::desk(desk);
+        let mut query = Query::partition(GSI1_PK, &partition)
+            .on(GSI1)
+            .newest_first()
+            .project(&["entry"])
+            .limit(limit);
+        if let Some(kind) = kind {
+            query = query.filter(attr("entry.kind").eq(s(Kind::from(kind).as_str())));
+        }
+        if let Some(status) = status {
+            query = query.filter(attr("entry.status").eq(s(status.as_str())));
+        }
+        let spec = Listing {
+            key_attributes: &[PK, SK, GSI1_PK, GSI1_SK],
+            partition: &[(GSI1_PK, &partition)],
+        };
+        read_page(
+            &self.table,
+            &self.cursors,
+            query,
+            spec,
+            cursor,
+            |mut item| match item.remove("entry") {
+                Some(AttributeValue::M(entry)) => from_item(entry),
+                _ => Err(DbError::Other(anyhow::anyhow!(
+                    "a workspace item has no entry"
+                ))),
+            },
+        )
+        .await
     }
 
     /// Every tag with its counts, by name.

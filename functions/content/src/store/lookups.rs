@@ -4,7 +4,6 @@
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use shared::catalog::{CourseId, LessonId};
 use shared::dynamo::{DbError, Item, Key, PK, from_item};
@@ -105,7 +104,15 @@ impl Store {
             .map(|(k, id)| keys::entity(*k, id))
             .collect();
         let attributes = [
-            PK, "id", "slug", "title", "status", "summary", "excerpt", "author",
+            PK,
+            "id",
+            "slug",
+            "title",
+            "status",
+            "summary",
+            "excerpt",
+            "author",
+            "instructors",
         ];
         let mut items = self.by_partition(keys, &attributes).await?;
         let mut outlines = HashMap::new();
@@ -117,29 +124,30 @@ impl Store {
         Ok(outlines)
     }
 
-    /// The listing cards (`all`) of the documents of `kind` with `ids` that are published, in
-    /// the order of `ids`.
+    /// The listing cards (`all`) of the `documents` (kind and id) that are published: the
+    /// others have none.
     ///
     /// # Errors
     /// When DynamoDB fails or a card is malformed.
-    pub async fn published_cards<C: DeserializeOwned>(
+    pub async fn published_cards(
         &self,
-        kind: Kind,
-        ids: &[String],
-    ) -> Result<Vec<C>, DbError> {
-        let keys = ids
+        documents: &[(Kind, String)],
+    ) -> Result<HashMap<(Kind, String), Item>, DbError> {
+        let keys = documents
             .iter()
-            .map(|id| keys::card(kind, id, &Facet::All))
+            .map(|(kind, id)| keys::card(*kind, id, &Facet::All))
             .collect();
         let mut cards = self.by_partition(keys, &[PK, "card"]).await?;
-        ids.iter()
-            .filter_map(|id| cards.remove(&keys::card(kind, id, &Facet::All).pk))
-            .filter_map(|mut item| match item.remove("card") {
-                Some(AttributeValue::M(card)) => Some(card),
-                _ => None,
+        Ok(documents
+            .iter()
+            .filter_map(|(kind, id)| {
+                let mut item = cards.remove(&keys::card(*kind, id, &Facet::All).pk)?;
+                match item.remove("card") {
+                    Some(AttributeValue::M(card)) => Some(((*kind, id.clone()), card)),
+                    _ => None,
+                }
             })
-            .map(from_item)
-            .collect()
+            .collect())
     }
 
     /// A lesson's own item.

@@ -3,11 +3,13 @@
 //!
 //! Reads are one request where the access pattern allows: a document by id is one `GetItem`,
 //! by its current slug one `Query` of `gsi1`; a listing page is one `Query`. A write is one
-//! `PutItem`, or one `TransactWriteItems` when it spans items (a slug claim, listing cards, tag
-//! counts, a lesson), always conditioned on the version it was computed from.
+//! `TransactWriteItems` of the document and what moves with it (its workspace entries, and as
+//! it goes: a slug claim, listing cards, tag counts, its search entry, a lesson), conditioned on
+//! the version it was computed from.
 
 mod listings;
 mod lookups;
+mod search;
 mod writes;
 
 use serde::Deserialize;
@@ -69,6 +71,11 @@ impl Store {
             progress,
             cursors,
         }
+    }
+
+    /// What signs the cursors of its listings.
+    pub fn cursors(&self) -> &CursorKey {
+        &self.cursors
     }
 
     /// The document with `id`.

@@ -1,6 +1,6 @@
 //! Writing documents: a new one with its slug claim, a change conditioned on the version it was
-//! made from, and what goes with either in the same request — listing cards, tag counts, a
-//! course's lessons.
+//! made from, and what goes with either in the same transaction — listing cards, tag counts,
+//! workspace entries, a course's lessons.
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use shared::catalog::{CourseId, LessonId};
@@ -13,7 +13,9 @@ use super::{Store, WriteError};
 use crate::courses::LessonContent;
 use crate::document::Document;
 use crate::keys;
+use crate::keys::Desk;
 use crate::store::LessonItem;
+use crate::workspace::DeskEntry;
 
 /// A change to one of a course's lessons' own items, made with the course's.
 #[derive(Debug, Clone)]
@@ -125,12 +127,85 @@ fn listing_changes<D: Document>(
         .iter()
         .filter(|t| !new_tags.contains(t))
         .map(|t| (t, -1));
+    writes.extend(search_changes(before, after, site)?);
     for (tag, delta) in added.chain(removed) {
         let count = Expr::new()
             .set(ENTITY, s("tag"))
             .set("tag", s(tag.as_str()))
             .add(D::KIND.collection(), n(delta));
         writes.push(Write::update(keys::tag_count(tag), count));
+    }
+    Ok(writes)
+}
+
+/// The search entry that changes when `before` becomes `after` (a published document has
+/// one), with the stamp that tells warm functions their index is out of date; nothing when the
+/// entry stays as it was.
+fn search_changes<D: Document>(
+    before: Option<&D>,
+    after: &D,
+    site: &BaseUrl,
+) -> Result<Vec<Write>, WriteError> {
+    let entry = |doc: &D| {
+        doc.lifecycle()
+            .is_published()
+            .then(|| doc.search_entry(site))
+    };
+    let (old, new) = (before.and_then(entry), entry(after));
+    if old == new {
+        return Ok(Vec::new());
+    }
+    let key = keys::search_entry(D::KIND, &after.id().to_string());
+    let change = match new {
+        Some(entry) => {
+            let mut item = with_key(Item::new(), &key, "search");
+            item.insert("entry".to_owned(), AttributeValue::M(to_item(&entry)?));
+            Write::put(item)
+        }
+        None => Write::delete(key),
+    };
+    let stamp = Expr::new()
+        .set(ENTITY, s("search-stamp"))
+        .add("changes", n(1));
+    Ok(vec![change, Write::update(keys::search_stamp(), stamp)])
+}
+
+/// The workspace entries that change when `before` becomes `after`: one on each author's desk
+/// and one on everyone's, in any status; an author no longer one loses theirs.
+fn desk_changes<D: Document>(
+    before: Option<&D>,
+    after: &D,
+    site: &BaseUrl,
+) -> Result<Vec<Write>, WriteError> {
+    let id = after.id().to_string();
+    let entry = AttributeValue::M(to_item(&DeskEntry::of(after, site))?);
+    let position = keys::listing_position(after.lifecycle().updated_at, &id);
+    let desks = after
+        .authors()
+        .iter()
+        .map(|&author| Desk::Author(author))
+        .chain([Desk::All]);
+    let mut writes = Vec::new();
+    for desk in desks {
+        let mut item = with_key(Item::new(), &keys::desk_entry(D::KIND, &id, desk), "desk");
+        item.extend([
+            (GSI1_PK.to_owned(), s(keys::desk(desk))),
+            (GSI1_SK.to_owned(), s(&position)),
+            ("entry".to_owned(), entry.clone()),
+        ]);
+        writes.push(Write::put(item));
+    }
+    let gone = before
+        .map(Document::authors)
+        .unwrap_or_default()
+        .iter()
+        .filter(|author| !after.authors().contains(author));
+    for &author in gone {
+        writes.push(Write::delete(keys::desk_entry(
+            D::KIND,
+            &id,
+            Desk::Author(author),
+        )));
     }
     Ok(writes)
 }
@@ -143,6 +218,7 @@ impl Store {
     pub async fn create<D: Document>(&self, doc: &D, site: &BaseUrl) -> Result<(), WriteError> {
         let mut writes = vec![Write::create(document_item(doc)?), claim_slug(doc)];
         writes.extend(listing_changes(None, doc, site)?);
+        writes.extend(desk_changes(None, doc, site)?);
         let result = self.table.transact(writes).await.map_err(|e| {
             if e.failed_condition_at(1) {
                 WriteError::SlugTaken
@@ -171,37 +247,29 @@ impl Store {
         let put = Write::put(document_item(after)?)
             .when(attr("version").eq(n(before.lifecycle().version)));
         let renamed = before.slug() != after.slug();
-        let mut also = Vec::new();
+        let mut writes = vec![put];
         if renamed {
-            also.push(claim_slug(after));
+            writes.push(claim_slug(after));
         }
-        also.extend(listing_changes(Some(before), after, site)?);
+        writes.extend(listing_changes(Some(before), after, site)?);
+        writes.extend(desk_changes(Some(before), after, site)?);
         for lesson in lessons {
-            also.push(lesson.into_write()?);
+            writes.push(lesson.into_write()?);
         }
-        let result = if also.is_empty() {
-            // One item: a conditional put is half the cost of a transaction.
-            self.table.write(put).await.map_err(|e| match e {
-                e if e.failed_any_condition() => WriteError::Stale,
-                e => WriteError::Db(e),
-            })
-        } else {
-            also.insert(0, put);
-            self.table.transact(also).await.map_err(|e| {
-                if e.failed_condition_at(0) {
-                    WriteError::Stale
-                } else if renamed && e.failed_condition_at(1) {
-                    WriteError::SlugTaken
-                } else {
-                    WriteError::Db(e)
-                }
-            })
-        };
+        let result = self.table.transact(writes).await.map_err(|e| {
+            if e.failed_condition_at(0) {
+                WriteError::Stale
+            } else if renamed && e.failed_condition_at(1) {
+                WriteError::SlugTaken
+            } else {
+                WriteError::Db(e)
+            }
+        });
         self.unless_landed(after, result).await
     }
 
     /// A write refused as stale may be the SDK's retry of an attempt that did succeed but
-    /// answered too late (a `PutItem` has no idempotency token): then the stored item is
+    /// answered too late (the transaction carries no idempotency token): then the stored item is
     /// exactly the one written, which no other writer could have produced (it carries this
     /// write's version and time). One read tells the two apart, on this failure path only.
     async fn unless_landed<D: Document>(

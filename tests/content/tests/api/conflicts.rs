@@ -38,39 +38,6 @@ async fn a_transaction_that_meets_a_concurrent_one_is_tried_again_and_lands() {
 }
 
 #[tokio::test]
-async fn a_single_write_that_meets_a_transaction_is_tried_again_and_lands() {
-    let (app, proxy) = TestApp::spawn_counting().await;
-    let owner = app.instructor().await;
-    let course = app
-        .complete_course(&owner, &unique_slug("contended-put"), json!({}))
-        .await;
-    let path = format!("/courses/{}", course["id"].as_str().expect("an id"));
-    let etag = app.etag_of(&owner, &path).await;
-
-    proxy.clear_operations();
-    proxy.set_fault(Fault::Conflict(1));
-    app.patch(
-        &owner,
-        &path,
-        &etag,
-        &json!({"title": "Edited under contention"}),
-    )
-    .await
-    .assert_status(200);
-
-    assert_eq!(
-        count(&proxy.operations(), "PutItem"),
-        2,
-        "{:?}",
-        proxy.operations()
-    );
-    assert_eq!(
-        app.get_as(&owner, &path).await.json()["title"],
-        "Edited under contention"
-    );
-}
-
-#[tokio::test]
 async fn conflicts_that_outlast_the_retries_are_a_503_and_change_nothing() {
     let (app, proxy) = TestApp::spawn_counting().await;
     let owner = app.instructor().await;

@@ -16,7 +16,7 @@ fn repo_file(path: &str) -> PathBuf {
 
 /// Runs the loader against `base` with the tokens of `instructor` and `admin`; returns what it
 /// printed.
-async fn load(base: &str, instructor: &Caller, admin: &Caller) -> String {
+pub(crate) async fn load(base: &str, instructor: &Caller, admin: &Caller) -> String {
     let mut command = Command::new("python3");
     command
         .arg(repo_file("infra/local/seed-demo"))

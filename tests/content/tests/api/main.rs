@@ -11,6 +11,8 @@ mod paging;
 mod projects;
 mod publishing;
 mod round_trips;
+mod search;
 mod seo;
 mod slugs;
 mod visibility;
+mod workspace;

@@ -121,8 +121,16 @@ async fn an_article_without_a_meta_description_is_refused_by_name() {
     assert_names(&problems(&response), "seo.meta_description", "160");
 }
 
+/// Whether `html` has a link to `href`.
+fn links_to(html: &Value, href: &str) -> bool {
+    html.as_str()
+        .expect("body_html")
+        .contains(&format!("<a href=\"{href}\""))
+}
+
 #[tokio::test]
-async fn an_article_linking_to_unknown_or_unpublished_pages_is_refused_until_they_are_published() {
+async fn an_article_links_to_unpublished_pages_as_plain_text_and_only_links_to_nothing_are_refused()
+{
     let app = TestApp::spawn().await;
     let author = app.instructor().await;
     let draft = unique_slug("draft-target");
@@ -155,11 +163,10 @@ async fn an_article_linking_to_unknown_or_unpublished_pages_is_refused_until_the
     );
 
     let refused = problems(&app.publish(&author, "articles", id).await);
-    assert_eq!(refused.len(), 3, "{refused:?}");
-    assert_names(
-        &refused,
-        "body",
-        &format!("/articles/{draft}`: an unpublished article"),
+    assert_eq!(
+        refused.len(),
+        2,
+        "only links to nothing are refused: {refused:?}"
     );
     assert_names(
         &refused,
@@ -168,21 +175,145 @@ async fn an_article_linking_to_unknown_or_unpublished_pages_is_refused_until_the
     );
     assert_names(&refused, "body", "/pricing");
 
+    let path = format!("/articles/{id}");
+    app.patch(
+        &author,
+        &path,
+        &app.etag_of(&author, &path).await,
+        &json!({"body": format!("See [a draft](/articles/{draft}) and [a course](/courses/{course}).")}),
+    )
+    .await
+    .assert_status(200);
+    let published = app.publish(&author, "articles", id).await;
+    published.assert_status(200);
+    let page = app.get(&path).await.assert_status(200).json();
+    assert!(
+        page["body_html"]
+            .as_str()
+            .expect("body_html")
+            .contains("See a draft and"),
+        "a link to a draft reads as its text: {}",
+        page["body_html"]
+    );
+    assert!(links_to(&page["body_html"], &format!("/courses/{course}")));
+
     app.publish(&author, "articles", &draft)
         .await
         .assert_status(200);
-    let fixed = app
-        .patch(
-            &author,
-            &format!("/articles/{id}"),
-            &app.etag_of(&author, &format!("/articles/{id}")).await,
-            &json!({"body": format!("See [a draft](/articles/{draft}) and [a course](/courses/{course}).")}),
-        )
-        .await;
-    fixed.assert_status(200);
-    app.publish(&author, "articles", id)
+    let page = app.get(&path).await.assert_status(200).json();
+    assert!(
+        links_to(&page["body_html"], &format!("/articles/{draft}")),
+        "once its target is published the link is one, without a re-save: {}",
+        page["body_html"]
+    );
+    assert_eq!(page["version"], published.json()["version"]);
+    app.archive(&author, "articles", &draft)
         .await
         .assert_status(200);
+    let page = app.get(&path).await.assert_status(200).json();
+    assert!(!links_to(&page["body_html"], &format!("/articles/{draft}")));
+}
+
+#[tokio::test]
+async fn two_articles_that_link_to_each_other_can_both_be_published() {
+    let app = TestApp::spawn().await;
+    let author = app.instructor().await;
+    let (first, second) = (unique_slug("first"), unique_slug("second"));
+    for (slug, other) in [(&first, &second), (&second, &first)] {
+        let body = format!("Read [the other one](/articles/{other}) next.");
+        app.create_article(&author, slug, json!({"body": body}))
+            .await;
+    }
+
+    for slug in [&first, &second] {
+        app.publish(&author, "articles", slug)
+            .await
+            .assert_status(200);
+    }
+    for (slug, other) in [(&first, &second), (&second, &first)] {
+        let page = app
+            .get(&format!("/articles/{slug}"))
+            .await
+            .assert_status(200)
+            .json();
+        assert!(
+            links_to(&page["body_html"], &format!("/articles/{other}")),
+            "{slug} links to {other}: {}",
+            page["body_html"]
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_readiness_check_lists_what_publishing_would_refuse_without_publishing() {
+    let app = TestApp::spawn().await;
+    let author = app.instructor().await;
+    let slug = unique_slug("not-ready");
+    let article = app
+        .create_article(
+            &author,
+            &slug,
+            json!({"excerpt": "", "seo": {}, "body": "See [nothing](/articles/no-such-article)."}),
+        )
+        .await;
+    let id = article["id"].as_str().expect("an id");
+    let readiness = format!("/articles/{id}/readiness");
+
+    let check = app
+        .get_as(&author, &readiness)
+        .await
+        .assert_status(200)
+        .json();
+    assert_eq!(check["ready"], false);
+    let refusal = app.publish(&author, "articles", id).await;
+    assert_eq!(
+        check["errors"],
+        refusal.json()["errors"],
+        "the check lists exactly what publishing refuses"
+    );
+    let page = app.get_as(&author, &format!("/articles/{id}")).await.json();
+    assert_eq!(page["status"], "draft");
+    assert_eq!(
+        page["version"], article["version"],
+        "checking changes nothing"
+    );
+
+    let other = app.instructor().await;
+    app.get_as(&other, &readiness)
+        .await
+        .assert_problem(404, "not-found");
+    app.get(&readiness).await.assert_status(401);
+
+    let ready = app
+        .create_article(&author, &unique_slug("ready"), json!({}))
+        .await;
+    let ready_path = format!(
+        "/articles/{}/readiness",
+        ready["id"].as_str().expect("an id")
+    );
+    let check = app
+        .get_as(&author, &ready_path)
+        .await
+        .assert_status(200)
+        .json();
+    assert_eq!(check, json!({"ready": true, "errors": []}));
+
+    let course = app
+        .create_course(
+            &author,
+            json!({"slug": unique_slug("empty"), "title": "Empty", "level": "beginner"}),
+        )
+        .await;
+    let course_id = course["id"].as_str().expect("an id");
+    let check = app
+        .get_as(&author, &format!("/courses/{course_id}/readiness"))
+        .await
+        .assert_status(200)
+        .json();
+    assert_eq!(
+        check["errors"],
+        app.publish(&author, "courses", course_id).await.json()["errors"]
+    );
 }
 
 /// The body of `response`, a 422 about `slug`, with `slug` written as `{slug}`: answers about

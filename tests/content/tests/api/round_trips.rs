@@ -88,9 +88,9 @@ async fn an_edit_is_one_write_request() {
         .assert_status(200);
     assert_eq!(
         proxy.operations(),
-        ["BatchGetItem", "GetItem", "PutItem"],
+        ["BatchGetItem", "GetItem", "TransactWriteItems"],
         "a draft edit by id: the author's account and session, the course, then one \
-         conditional put"
+         transaction (the course and its workspace entries)"
     );
 
     proxy.clear_operations();

@@ -244,3 +244,75 @@ async fn the_api_document_is_served_and_revalidates() {
         .await
         .assert_status(304);
 }
+
+#[tokio::test]
+#[ignore = "needs SMOKE_BASE_URL: a deployed or local stack"]
+async fn a_visitor_finds_the_first_course_by_its_title_as_they_type_it() {
+    let api = Api::from_env();
+    let (card, course) = first_course(&api).await;
+    let title = course.title.to_lowercase();
+    let typed = &title[..title.len().min(6)];
+    for query in [title.as_str(), typed] {
+        let page: Value = api
+            .get(&format!("/search?q={}", query.replace(' ', "%20")))
+            .send()
+            .await
+            .assert_status(200)
+            .json();
+        let urls: Vec<&str> = page["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .filter_map(|hit| hit["url"].as_str())
+            .collect();
+        assert!(
+            urls.contains(&card.url.as_str()),
+            "searching {query:?} does not find {}: {urls:?}",
+            card.url
+        );
+    }
+    api.get("/search?q=")
+        .send()
+        .await
+        .assert_problem(422, "validation-failed");
+}
+
+#[tokio::test]
+#[ignore = "needs SMOKE_BASE_URL: a deployed or local stack"]
+async fn an_admin_finds_every_course_in_the_workspace_and_checks_it_is_ready() {
+    let api = Api::from_env();
+    let tokens = api
+        .admin_login()
+        .await
+        .expect("the workspace needs the smoke admin (SMOKE_ADMIN_EMAIL)");
+    let (card, _) = first_course(&api).await;
+    let workspace: Value = api
+        .get("/workspace?kind=course&status=published&limit=100")
+        .bearer(&tokens.access_token)
+        .send()
+        .await
+        .assert_status(200)
+        .json();
+    let ids: Vec<&str> = workspace["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|entry| entry["id"].as_str())
+        .collect();
+    assert!(
+        ids.contains(&card.id.as_str()) || workspace["next_cursor"].is_string(),
+        "the admin's workspace lacks the published course {}: {ids:?}",
+        card.slug
+    );
+    let readiness: Value = api
+        .get(&format!("/courses/{}/readiness", card.slug))
+        .bearer(&tokens.access_token)
+        .send()
+        .await
+        .assert_status(200)
+        .json();
+    assert_eq!(
+        readiness["ready"], true,
+        "a published course is ready: {readiness}"
+    );
+}
