@@ -14,6 +14,7 @@ pub mod fields;
 pub mod keys;
 pub mod markdown;
 pub mod paths;
+pub mod reindex;
 pub mod search;
 pub mod seo;
 pub mod service;

@@ -167,8 +167,10 @@ impl Article {
             .collect()
     }
 
-    /// Its page, with its `related` articles; a link to a catalog page shows as a link only
-    /// when `is_published` says its document is (by kind and id), else as its text.
+    /// Its page, with its `related` articles; a link to a catalog page whose document is known
+    /// (see [`Document::resolve`]) shows as a link only while `is_published` says that document
+    /// is (by kind and id), else as its text. A link not resolved yet (in a draft, or published
+    /// before links were resolved, when its target had to be published) stays a link.
     pub fn view(
         self,
         site: &BaseUrl,
@@ -181,9 +183,9 @@ impl Article {
                 .iter()
                 .find(|l| l.href == href)
                 .and_then(|l| l.target.as_ref())
-                .is_some_and(|t| match &t.id {
-                    Some(id) => *id != self.id.to_string() && !is_published(t.kind.into(), id),
-                    None => true,
+                .and_then(|t| Some((t.kind, t.id.as_ref()?)))
+                .is_some_and(|(kind, id)| {
+                    *id != self.id.to_string() && !is_published(kind.into(), id)
                 })
         };
         ArticleView {

@@ -268,6 +268,29 @@ impl Store {
         self.unless_landed(after, result).await
     }
 
+    /// Writes `doc`'s workspace entries and (published) its search entry, as a write of it
+    /// would, if it is still at its version; a document changed meanwhile already has them.
+    /// For tables written before those entries existed.
+    ///
+    /// # Errors
+    /// [`WriteError::Stale`] when the document moved on.
+    pub async fn reindex<D: Document>(&self, doc: &D, site: &BaseUrl) -> Result<(), WriteError> {
+        let key = keys::entity(D::KIND, &doc.id().to_string());
+        let mut writes = vec![Write::check(
+            key,
+            attr("version").eq(n(doc.lifecycle().version)),
+        )];
+        writes.extend(desk_changes(None, doc, site)?);
+        writes.extend(search_changes(None, doc, site)?);
+        self.table.transact(writes).await.map_err(|e| {
+            if e.failed_condition_at(0) {
+                WriteError::Stale
+            } else {
+                WriteError::Db(e)
+            }
+        })
+    }
+
     /// A write refused as stale may be the SDK's retry of an attempt that did succeed but
     /// answered too late (the transaction carries no idempotency token): then the stored item is
     /// exactly the one written, which no other writer could have produced (it carries this

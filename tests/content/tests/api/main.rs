@@ -10,6 +10,7 @@ mod gating;
 mod paging;
 mod projects;
 mod publishing;
+mod reindex;
 mod round_trips;
 mod search;
 mod seo;

@@ -1,0 +1,86 @@
+//! Gives every document of a content table the entries a write of it makes today — its
+//! workspace entries and, published, its search entry — for a table whose documents were
+//! written before search and the workspace existed (`content-admin reindex`, once, after the
+//! deploy that brings them; running it again rewrites the same entries).
+//!
+//! It reads the table whole, a page at a time (a `Scan` with a filter on the entity: an
+//! operator's command, never a request's path, which reads no more than its keys name), and
+//! writes each document's entries in one transaction conditioned on the version it read.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::types::AttributeValue;
+use shared::config::{BaseUrl, TableName};
+use shared::dynamo::{DbError, ENTITY, Item, from_item};
+
+use crate::articles::Article;
+use crate::courses::Course;
+use crate::document::Document;
+use crate::paths::CareerPath;
+use crate::store::{Store, WriteError};
+
+/// What a run did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Report {
+    /// Documents whose entries were written.
+    pub reindexed: usize,
+    /// Documents changed while the run read them: their change wrote their entries.
+    pub changed_meanwhile: usize,
+}
+
+/// Reindexes every course, article and career path of `table` through `store` (the same
+/// table), with URLs on `site`.
+///
+/// # Errors
+/// When DynamoDB fails or a document does not read.
+pub async fn run(
+    db: &Client,
+    table: &TableName,
+    store: &Store,
+    site: &BaseUrl,
+) -> Result<Report, DbError> {
+    let mut report = Report::default();
+    let mut start: Option<HashMap<String, AttributeValue>> = None;
+    loop {
+        let page = db
+            .scan()
+            .table_name(table.as_str())
+            .filter_expression("#entity IN (:course, :article, :path)")
+            .expression_attribute_names("#entity", ENTITY)
+            .expression_attribute_values(":course", AttributeValue::S("course".to_owned()))
+            .expression_attribute_values(":article", AttributeValue::S("article".to_owned()))
+            .expression_attribute_values(":path", AttributeValue::S("path".to_owned()))
+            .consistent_read(true)
+            .set_exclusive_start_key(start.take())
+            .send()
+            .await
+            .map_err(|e| DbError::Other(anyhow::Error::new(e).context("scanning the table")))?;
+        for item in page.items.unwrap_or_default() {
+            let written = match item.get(ENTITY) {
+                Some(AttributeValue::S(entity)) if entity == "course" => {
+                    reindex::<Course>(store, item, site).await
+                }
+                Some(AttributeValue::S(entity)) if entity == "article" => {
+                    reindex::<Article>(store, item, site).await
+                }
+                _ => reindex::<CareerPath>(store, item, site).await,
+            };
+            match written {
+                Ok(()) => report.reindexed += 1,
+                Err(WriteError::Stale) => report.changed_meanwhile += 1,
+                Err(WriteError::SlugTaken) => {}
+                Err(WriteError::Db(e)) => return Err(e),
+            }
+        }
+        match page.last_evaluated_key {
+            Some(key) if !key.is_empty() => start = Some(key),
+            _ => return Ok(report),
+        }
+    }
+}
+
+async fn reindex<D: Document>(store: &Store, item: Item, site: &BaseUrl) -> Result<(), WriteError> {
+    let doc: D = from_item(item)?;
+    store.reindex(&doc, site).await
+}
