@@ -47,7 +47,8 @@ pub struct AppState {
 
 impl AppState {
     /// Builds the SDK clients the configuration calls for and reads the cursor key (from its
-    /// secret in AWS), on the system clock.
+    /// secret in AWS), on the system clock, searching with an index held in memory (the one
+    /// place a managed search engine would be chosen instead: [`search::Searcher`]).
     ///
     /// # Errors
     /// When the cursor key cannot be read.
@@ -60,7 +61,12 @@ impl AppState {
             cursors,
         );
         Ok(Self {
-            service: Arc::new(Service::new(store, config.public_base_url, Clock::system())),
+            service: Arc::new(Service::new(
+                store.clone(),
+                config.public_base_url,
+                Clock::system(),
+                Box::new(search::InMemory::new(store)),
+            )),
             tokens: Arc::new(config.tokens),
             accounts: Arc::new(AccountStates::new(Table::new(db, config.auth_table))),
         })

@@ -21,7 +21,7 @@ pub use courses::{LessonPage, ModuleView, Part};
 use crate::document::{Document, can_edit, can_see};
 use crate::fields::Level;
 use crate::keys::{Desk, Facet, Kind};
-use crate::search::{Hits, InMemory, Request, Searcher};
+use crate::search::{Hits, Request, Searcher};
 use crate::store::{Found, LessonChange, Read, Store, TagCount, WriteError};
 use crate::web::Precondition;
 use crate::workspace::{DeskEntry, WorkspaceQuery};
@@ -46,9 +46,8 @@ pub struct Service {
 }
 
 impl Service {
-    /// The service over `store`, searching with an index held in memory.
-    pub fn new(store: Store, site: BaseUrl, clock: Clock) -> Self {
-        let searcher = Box::new(InMemory::new(store.clone()));
+    /// The service over `store`, answering searches with `searcher`.
+    pub fn new(store: Store, site: BaseUrl, clock: Clock, searcher: Box<dyn Searcher>) -> Self {
         Self {
             store,
             site,
