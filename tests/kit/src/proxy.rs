@@ -9,7 +9,8 @@
 //!   `TransactionConflictException` for a single-item write), so the retry of such writes is
 //!   tested by construction, not by luck;
 //! - **overlap**: hold requests of one operation until a number of them have arrived, so
-//!   "concurrent" requests are concurrent by construction, whatever the scheduler does;
+//!   "concurrent" requests are concurrent by construction, whatever the scheduler does; or
+//!   hold the next one until the test lets it go, so a write lands after what it read changed;
 //! - **counting**: it records the operation and body of every request (`GetItem`, `Query`, ...),
 //!   so a test can assert how many DynamoDB round trips an endpoint makes, and what it asked.
 
@@ -43,13 +44,24 @@ pub enum Fault {
     Conflict(usize),
 }
 
-/// Requests of `operation` held until `count` of them have arrived (or `patience` passed).
+/// Requests of `operation` held until `count` of them have arrived (or `patience` passed);
+/// with no `count`, the next one alone, until the test releases it.
 #[derive(Debug)]
 struct Hold {
     operations: Vec<String>,
-    count: usize,
+    count: Option<usize>,
     arrived: usize,
-    release: tokio::sync::watch::Sender<bool>,
+    release: Arc<tokio::sync::watch::Sender<bool>>,
+}
+
+/// Lets a request held by [`DynamoProxy::hold_next`] through.
+#[derive(Debug)]
+pub struct Release(Arc<tokio::sync::watch::Sender<bool>>);
+
+impl Release {
+    pub fn release(&self) {
+        self.0.send_replace(true);
+    }
 }
 
 /// One request the proxy saw.
@@ -155,10 +167,24 @@ impl DynamoProxy {
     pub fn hold_any_until_together(&self, operations: &[&str], count: usize) {
         *lock(&self.shared.hold) = Some(Hold {
             operations: operations.iter().map(|op| (*op).to_owned()).collect(),
-            count,
+            count: Some(count),
             arrived: 0,
-            release: tokio::sync::watch::Sender::new(false),
+            release: Arc::new(tokio::sync::watch::Sender::new(false)),
         });
+    }
+
+    /// Holds the next request of `operation` (and only it: the later ones pass) until the
+    /// test lets it through with the answer's [`Release`] (after 10 s, it goes anyway): a
+    /// write planned on what it read, held while something else changes that.
+    pub fn hold_next(&self, operation: &str) -> Release {
+        let release = Arc::new(tokio::sync::watch::Sender::new(false));
+        *lock(&self.shared.hold) = Some(Hold {
+            operations: vec![operation.to_owned()],
+            count: None,
+            arrived: 0,
+            release: release.clone(),
+        });
+        Release(release)
     }
 
     /// The requests seen so far, in order.
@@ -296,12 +322,19 @@ async fn wait_for_the_others(shared: &Shared, operation: &str) {
             return;
         };
         held.arrived += 1;
-        if held.arrived >= held.count {
-            held.release.send_replace(true);
-            *hold = None;
-            return;
+        match held.count {
+            Some(count) if held.arrived >= count => {
+                held.release.send_replace(true);
+                *hold = None;
+                return;
+            }
+            Some(_) => held.release.subscribe(),
+            None => {
+                let released = held.release.subscribe();
+                *hold = None;
+                released
+            }
         }
-        held.release.subscribe()
     };
     let together = released.wait_for(|released| *released);
     let _ = tokio::time::timeout(Duration::from_secs(10), together).await;

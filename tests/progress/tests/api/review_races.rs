@@ -395,6 +395,43 @@ async fn two_hand_ins_planned_on_the_same_record_store_one_attempt() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_hand_in_planned_before_the_learner_left_the_course_and_written_after_it_is_refused() {
+    // Arrange: an enrolled learner whose hand-in has read the active enrollment, and whose
+    // transaction is held at the proxy.
+    let (app, proxy) = behind_a_proxy().await;
+    let (course, _, learners) = two_reviewers_and(&app, 1).await;
+    let learner = &learners[0];
+    proxy.clear_operations();
+    let held = proxy.hold_next("TransactWriteItems");
+    let hand_in = tokio::spawn({
+        let (app, learner) = (app.clone(), learner.clone());
+        let (id, project) = (course.id, course.lesson(0));
+        let work = progress_tests::repository("https://github.com/ada/api");
+        async move { app.hand_in(&learner, id, project, &work).await }
+    });
+    let mut polls = 0;
+    while !proxy
+        .operations()
+        .iter()
+        .any(|op| op == "TransactWriteItems")
+    {
+        polls += 1;
+        assert!(polls < 500, "the hand-in's write never reached the proxy");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+
+    // Act: the learner leaves the course; then the hand-in's write goes through.
+    app.unenroll(learner, course.id).await.assert_status(204);
+    held.release();
+    let hand_in = hand_in.await.expect("the hand-in's request");
+
+    // Assert: refused as any hand-in after unenrolling, and nothing of it is stored.
+    assert_eq!(hand_in.status, 403, "{}", hand_in.text());
+    assert!(app.attempt_items(&course).await.is_empty());
+    assert_eq!(app.reported(&course).await, app.recounted(&course).await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_claim_planned_before_a_withdrawal_and_written_after_it_is_refused() {
     // Arrange: a waiting attempt, and the claim's write held at the proxy once it has read it.
     let (app, proxy) = behind_a_proxy().await;
