@@ -7,12 +7,9 @@
 //! operator's command, never a request's path, which reads no more than its keys name), and
 //! writes each document's entries in one transaction conditioned on the version it read.
 
-use std::collections::HashMap;
-
-use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::AttributeValue;
-use shared::config::{BaseUrl, TableName};
-use shared::dynamo::{DbError, ENTITY, Item, from_item};
+use shared::config::BaseUrl;
+use shared::dynamo::{Cond, DbError, ENTITY, Item, Table, attr, from_item, s};
 
 use crate::articles::Article;
 use crate::courses::Course;
@@ -29,34 +26,19 @@ pub struct Report {
     pub changed_meanwhile: usize,
 }
 
-/// Reindexes every course, article and career path of `table` through `store` (the same
+/// Reindexes every course, article and career path of `table` through `store` (over the same
 /// table), with URLs on `site`.
 ///
 /// # Errors
 /// When DynamoDB fails or a document does not read.
-pub async fn run(
-    db: &Client,
-    table: &TableName,
-    store: &Store,
-    site: &BaseUrl,
-) -> Result<Report, DbError> {
+pub async fn run(table: &Table, store: &Store, site: &BaseUrl) -> Result<Report, DbError> {
+    let documents =
+        Cond::any(["course", "article", "path"].map(|entity| attr(ENTITY).eq(s(entity))));
     let mut report = Report::default();
-    let mut start: Option<HashMap<String, AttributeValue>> = None;
+    let mut start = None;
     loop {
-        let page = db
-            .scan()
-            .table_name(table.as_str())
-            .filter_expression("#entity IN (:course, :article, :path)")
-            .expression_attribute_names("#entity", ENTITY)
-            .expression_attribute_values(":course", AttributeValue::S("course".to_owned()))
-            .expression_attribute_values(":article", AttributeValue::S("article".to_owned()))
-            .expression_attribute_values(":path", AttributeValue::S("path".to_owned()))
-            .consistent_read(true)
-            .set_exclusive_start_key(start.take())
-            .send()
-            .await
-            .map_err(|e| DbError::Other(anyhow::Error::new(e).context("scanning the table")))?;
-        for item in page.items.unwrap_or_default() {
+        let page = table.scan_page(documents.clone(), start.take()).await?;
+        for item in page.items {
             let written = match item.get(ENTITY) {
                 Some(AttributeValue::S(entity)) if entity == "course" => {
                     reindex::<Course>(store, item, site).await
@@ -73,9 +55,9 @@ pub async fn run(
                 Err(WriteError::Db(e)) => return Err(e),
             }
         }
-        match page.last_evaluated_key {
-            Some(key) if !key.is_empty() => start = Some(key),
-            _ => return Ok(report),
+        match page.last_key {
+            Some(key) => start = Some(key),
+            None => return Ok(report),
         }
     }
 }

@@ -9,7 +9,7 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{KeysAndAttributes, ReturnValue};
 
 use super::error::transaction_error;
-use super::expr::Expr;
+use super::expr::{Cond, Expr};
 use super::{DbError, Item, Key, Query, QueryPage, Write};
 use crate::config::TableName;
 use crate::deadline;
@@ -183,6 +183,31 @@ impl Table {
         Ok(QueryPage {
             items: output.items.unwrap_or_default(),
             last_key: output.last_evaluated_key,
+        })
+    }
+
+    /// One page of the whole table's items that `filter` keeps, from `start`, strongly
+    /// consistent: a `Scan`. Only for an operator's command that must see every item once (a
+    /// migration); a request reads by its keys, and the functions' roles grant no `Scan`.
+    ///
+    /// # Errors
+    /// When DynamoDB fails.
+    pub async fn scan_page(&self, filter: Cond, start: Option<Item>) -> Result<QueryPage, DbError> {
+        let p = Expr::new().filter(filter).into_parts();
+        let output = self
+            .db
+            .scan()
+            .table_name(self.name())
+            .set_filter_expression(p.filter)
+            .set_expression_attribute_names(p.names)
+            .set_expression_attribute_values(p.values)
+            .set_exclusive_start_key(start)
+            .consistent_read(true)
+            .send()
+            .await?;
+        Ok(QueryPage {
+            items: output.items.unwrap_or_default(),
+            last_key: output.last_evaluated_key.filter(|key| !key.is_empty()),
         })
     }
 

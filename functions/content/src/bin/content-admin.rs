@@ -60,7 +60,7 @@ async fn reindex() -> anyhow::Result<()> {
         Table::new(db.clone(), progress),
         CursorKey::ephemeral(),
     );
-    let report = content::reindex::run(&db, &table, &store, &site).await?;
+    let report = content::reindex::run(&Table::new(db, table), &store, &site).await?;
     eprintln!(
         "reindexed {} documents ({} changed while the run read them, and were indexed by that change)",
         report.reindexed, report.changed_meanwhile

@@ -33,7 +33,7 @@ async fn reindex(app: &TestApp) -> content::reindex::Report {
         CursorKey::ephemeral(),
     );
     let site = BaseUrl::parse(testkit::env::PUBLIC_BASE_URL).expect("a base URL");
-    content::reindex::run(&app.db, &table, &store, &site)
+    content::reindex::run(&Table::new(app.db.clone(), table), &store, &site)
         .await
         .expect("the reindex runs")
 }
