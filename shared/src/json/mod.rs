@@ -2,7 +2,10 @@
 //!
 //! axum's own `Json` answers a bad body with plain text; this one answers 415 for a missing or
 //! wrong `Content-Type`, 413 over the body limit, 400 for syntax errors and 422 (naming the
-//! field) for a body of the wrong shape.
+//! field) for a body of the wrong shape — an array where the document says object included
+//! ([`objects`]).
+
+mod objects;
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
@@ -50,14 +53,15 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     // the place where the document breaks, and a broken document is a 400 whatever it holds.
     serde_json::from_slice::<serde::de::IgnoredAny>(bytes).map_err(|e| malformed(&e))?;
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
-        let path = err.path().to_string();
-        let inner = err.into_inner();
-        match inner.classify() {
-            serde_json::error::Category::Data => field_error(&path, &inner),
-            _ => malformed(&inner),
-        }
-    })?;
+    let value =
+        serde_path_to_error::deserialize(objects::Objects(&mut deserializer)).map_err(|err| {
+            let path = err.path().to_string();
+            let inner = err.into_inner();
+            match inner.classify() {
+                serde_json::error::Category::Data => field_error(&path, &inner),
+                _ => malformed(&inner),
+            }
+        })?;
     deserializer.end().map_err(|e| malformed(&e))?;
     Ok(value)
 }
@@ -147,6 +151,72 @@ mod tests {
             ApiError::Invalid(errors) => assert_eq!(errors[0].field, "age"),
             other => panic!("expected 422, got {other:?}"),
         }
+    }
+
+    #[derive(Debug, PartialEq, Deserialize)]
+    struct Seo {
+        title: Option<String>,
+        description: Option<String>,
+    }
+
+    #[derive(Debug, PartialEq, Deserialize)]
+    struct Article {
+        seo: Option<Seo>,
+        #[serde(default)]
+        related: Vec<Seo>,
+    }
+
+    #[test]
+    fn an_array_where_an_object_is_meant_is_invalid_at_any_depth() {
+        for body in [
+            &br#"[{"title": null, "description": null}, []]"#[..],
+            br#"{"seo": [null, null]}"#,
+            br#"{"seo": {"title": "t", "description": null}, "related": [["t", "d"]]}"#,
+        ] {
+            let err = parse::<Article>(body).unwrap_err();
+            assert!(
+                matches!(&err, ApiError::Invalid(errors) if errors[0].message.contains("sequence")),
+                "{}: {err:?}",
+                String::from_utf8_lossy(body)
+            );
+        }
+        let err = parse::<Article>(br#"{"seo": [null, null]}"#).unwrap_err();
+        assert!(
+            matches!(&err, ApiError::Invalid(errors) if errors[0].field == "seo"),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn objects_options_lists_and_enums_still_read() {
+        #[derive(Debug, PartialEq, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        enum Scoring {
+            PassFail,
+            Points(u8),
+        }
+        #[derive(Debug, PartialEq, Deserialize)]
+        struct Criterion {
+            scoring: Scoring,
+            tags: Vec<String>,
+        }
+        let article: Article =
+            parse(br#"{"seo": null, "related": [{"title": "t", "description": null}]}"#).unwrap();
+        assert_eq!(
+            article,
+            Article {
+                seo: None,
+                related: vec![Seo {
+                    title: Some("t".into()),
+                    description: None
+                }],
+            }
+        );
+        let criteria: Vec<Criterion> = parse(
+            br#"[{"scoring": "pass_fail", "tags": ["a"]}, {"scoring": {"points": 5}, "tags": []}]"#,
+        )
+        .unwrap();
+        assert_eq!(criteria[1].scoring, Scoring::Points(5));
     }
 
     #[test]
