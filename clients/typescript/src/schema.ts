@@ -2381,7 +2381,10 @@ export interface components {
         Limit100: number;
         /** @description Page size; 20 when absent, at most 50 (larger values are capped). */
         Limit50: number;
-        /** @description The `next_cursor` of the previous page. Opaque; one that was changed or belongs to another listing is 400. */
+        /**
+         * @description The `next_cursor` of the previous page. Opaque (two base64url parts, signed by the API);
+         *     one that was changed, made up, or belongs to another listing is 400.
+         */
         Cursor: string;
         /** @description Only those with this tag. */
         TagFilter: components["schemas"]["Tag"];
@@ -2814,7 +2817,10 @@ export interface operations {
                 role?: components["schemas"]["Role"];
                 /** @description Page size; 20 when absent, at most 100 (larger values are capped). */
                 limit?: components["parameters"]["Limit100"];
-                /** @description The `next_cursor` of the previous page. Opaque; one that was changed or belongs to another listing is 400. */
+                /**
+                 * @description The `next_cursor` of the previous page. Opaque (two base64url parts, signed by the API);
+                 *     one that was changed, made up, or belongs to another listing is 400.
+                 */
                 cursor?: components["parameters"]["Cursor"];
             };
             header?: never;
@@ -2933,7 +2939,10 @@ export interface operations {
                 level?: components["schemas"]["Level"];
                 /** @description Page size; 20 when absent, at most 100 (larger values are capped). */
                 limit?: components["parameters"]["Limit100"];
-                /** @description The `next_cursor` of the previous page. Opaque; one that was changed or belongs to another listing is 400. */
+                /**
+                 * @description The `next_cursor` of the previous page. Opaque (two base64url parts, signed by the API);
+                 *     one that was changed, made up, or belongs to another listing is 400.
+                 */
                 cursor?: components["parameters"]["Cursor"];
             };
             header?: {
@@ -3480,7 +3489,10 @@ export interface operations {
                 tag?: components["parameters"]["TagFilter"];
                 /** @description Page size; 20 when absent, at most 100 (larger values are capped). */
                 limit?: components["parameters"]["Limit100"];
-                /** @description The `next_cursor` of the previous page. Opaque; one that was changed or belongs to another listing is 400. */
+                /**
+                 * @description The `next_cursor` of the previous page. Opaque (two base64url parts, signed by the API);
+                 *     one that was changed, made up, or belongs to another listing is 400.
+                 */
                 cursor?: components["parameters"]["Cursor"];
             };
             header?: {
@@ -3693,7 +3705,10 @@ export interface operations {
                 status?: components["schemas"]["PublicationStatus"];
                 /** @description Page size; 20 when absent, at most 100 (larger values are capped). */
                 limit?: components["parameters"]["Limit100"];
-                /** @description The `next_cursor` of the previous page. Opaque; one that was changed or belongs to another listing is 400. */
+                /**
+                 * @description The `next_cursor` of the previous page. Opaque (two base64url parts, signed by the API);
+                 *     one that was changed, made up, or belongs to another listing is 400.
+                 */
                 cursor?: components["parameters"]["Cursor"];
             };
             header?: {
@@ -3741,7 +3756,10 @@ export interface operations {
                 tag?: components["parameters"]["TagFilter"];
                 /** @description Page size; 20 when absent, at most 100 (larger values are capped). */
                 limit?: components["parameters"]["Limit100"];
-                /** @description The `next_cursor` of the previous page. Opaque; one that was changed or belongs to another listing is 400. */
+                /**
+                 * @description The `next_cursor` of the previous page. Opaque (two base64url parts, signed by the API);
+                 *     one that was changed, made up, or belongs to another listing is 400.
+                 */
                 cursor?: components["parameters"]["Cursor"];
             };
             header?: {
@@ -3817,7 +3835,10 @@ export interface operations {
             query?: {
                 /** @description Page size; 20 when absent, at most 100 (larger values are capped). */
                 limit?: components["parameters"]["Limit100"];
-                /** @description The `next_cursor` of the previous page. Opaque; one that was changed or belongs to another listing is 400. */
+                /**
+                 * @description The `next_cursor` of the previous page. Opaque (two base64url parts, signed by the API);
+                 *     one that was changed, made up, or belongs to another listing is 400.
+                 */
                 cursor?: components["parameters"]["Cursor"];
             };
             header?: {
@@ -4099,7 +4120,10 @@ export interface operations {
             query?: {
                 /** @description Page size; 20 when absent, at most 50 (larger values are capped). */
                 limit?: components["parameters"]["Limit50"];
-                /** @description The `next_cursor` of the previous page. Opaque; one that was changed or belongs to another listing is 400. */
+                /**
+                 * @description The `next_cursor` of the previous page. Opaque (two base64url parts, signed by the API);
+                 *     one that was changed, made up, or belongs to another listing is 400.
+                 */
                 cursor?: components["parameters"]["Cursor"];
             };
             header?: never;
@@ -4329,7 +4353,10 @@ export interface operations {
             query?: {
                 /** @description Page size; 20 when absent, at most 100 (larger values are capped). */
                 limit?: components["parameters"]["Limit100"];
-                /** @description The `next_cursor` of the previous page. Opaque; one that was changed or belongs to another listing is 400. */
+                /**
+                 * @description The `next_cursor` of the previous page. Opaque (two base64url parts, signed by the API);
+                 *     one that was changed, made up, or belongs to another listing is 400.
+                 */
                 cursor?: components["parameters"]["Cursor"];
             };
             header?: never;
@@ -4441,7 +4468,10 @@ export interface operations {
             query?: {
                 /** @description Page size; 20 when absent, at most 100 (larger values are capped). */
                 limit?: components["parameters"]["Limit100"];
-                /** @description The `next_cursor` of the previous page. Opaque; one that was changed or belongs to another listing is 400. */
+                /**
+                 * @description The `next_cursor` of the previous page. Opaque (two base64url parts, signed by the API);
+                 *     one that was changed, made up, or belongs to another listing is 400.
+                 */
                 cursor?: components["parameters"]["Cursor"];
             };
             header?: never;
@@ -4474,7 +4504,10 @@ export interface operations {
             query?: {
                 /** @description Page size; 20 when absent, at most 100 (larger values are capped). */
                 limit?: components["parameters"]["Limit100"];
-                /** @description The `next_cursor` of the previous page. Opaque; one that was changed or belongs to another listing is 400. */
+                /**
+                 * @description The `next_cursor` of the previous page. Opaque (two base64url parts, signed by the API);
+                 *     one that was changed, made up, or belongs to another listing is 400.
+                 */
                 cursor?: components["parameters"]["Cursor"];
             };
             header?: never;
@@ -4707,7 +4740,10 @@ export interface operations {
             query?: {
                 /** @description Page size; 20 when absent, at most 100 (larger values are capped). */
                 limit?: components["parameters"]["Limit100"];
-                /** @description The `next_cursor` of the previous page. Opaque; one that was changed or belongs to another listing is 400. */
+                /**
+                 * @description The `next_cursor` of the previous page. Opaque (two base64url parts, signed by the API);
+                 *     one that was changed, made up, or belongs to another listing is 400.
+                 */
                 cursor?: components["parameters"]["Cursor"];
             };
             header?: never;
@@ -4747,7 +4783,10 @@ export interface operations {
                 project?: components["schemas"]["Uuid"];
                 /** @description Page size; 20 when absent, at most 100 (larger values are capped). */
                 limit?: components["parameters"]["Limit100"];
-                /** @description The `next_cursor` of the previous page. Opaque; one that was changed or belongs to another listing is 400. */
+                /**
+                 * @description The `next_cursor` of the previous page. Opaque (two base64url parts, signed by the API);
+                 *     one that was changed, made up, or belongs to another listing is 400.
+                 */
                 cursor?: components["parameters"]["Cursor"];
             };
             header?: never;

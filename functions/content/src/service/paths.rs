@@ -75,7 +75,7 @@ impl Service {
                 Some(target) => targets.push((*i, target)),
                 None => errors.push(FieldError::new(
                     format!("steps[{i}]"),
-                    format!("`{reference}` is not a {}", kind.as_str()),
+                    format!("`{reference}` names no {} of the catalog", kind.as_str()),
                 )),
             }
         }
