@@ -327,6 +327,17 @@ async fn a_portfolio_made_public_several_times_at_once_is_public_at_one_url() {
 /// The function behind a proxy that can hold writes until racing ones arrive, so that racing
 /// requests are planned on the same state and their writes meet: each write's condition alone
 /// decides which one holds.
+/// Waits until a request of `operation` (`what`, held there) has reached the proxy.
+async fn reached(proxy: &testkit::proxy::DynamoProxy, operation: &str, what: &str) {
+    for _ in 0..500 {
+        if proxy.operations().iter().any(|op| op == operation) {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("{what} never reached the proxy");
+}
+
 async fn behind_a_proxy() -> (TestApp, testkit::proxy::DynamoProxy) {
     let proxy = testkit::proxy::DynamoProxy::start().await;
     let endpoint = proxy.endpoint();
@@ -409,16 +420,7 @@ async fn a_hand_in_planned_before_the_learner_left_the_course_and_written_after_
         let work = progress_tests::repository("https://github.com/ada/api");
         async move { app.hand_in(&learner, id, project, &work).await }
     });
-    let mut polls = 0;
-    while !proxy
-        .operations()
-        .iter()
-        .any(|op| op == "TransactWriteItems")
-    {
-        polls += 1;
-        assert!(polls < 500, "the hand-in's write never reached the proxy");
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-    }
+    reached(&proxy, "TransactWriteItems", "the hand-in's write").await;
 
     // Act: the learner leaves the course; then the hand-in's write goes through.
     app.unenroll(learner, course.id).await.assert_status(204);
@@ -444,12 +446,7 @@ async fn a_claim_planned_before_a_withdrawal_and_written_after_it_is_refused() {
         let (app, reviewer, attempt) = (app.clone(), reviewer.clone(), attempt.clone());
         async move { app.claim(&reviewer, course.id, &attempt).await }
     });
-    let mut polls = 0;
-    while !proxy.operations().iter().any(|op| op == "UpdateItem") {
-        polls += 1;
-        assert!(polls < 500, "the claim's write never reached the proxy");
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-    }
+    reached(&proxy, "UpdateItem", "the claim's write").await;
 
     // Act: the learner withdraws the attempt; then another UpdateItem (marking a notification
     // the learner does not have) lets the claim's write through.
@@ -483,16 +480,7 @@ async fn a_review_written_after_its_claim_was_renewed_is_refused_as_made_against
         let (app, reviewer, attempt) = (app.clone(), reviewer.clone(), attempt.clone());
         async move { app.approve(&reviewer, course.id, &attempt, &etag).await }
     });
-    let mut polls = 0;
-    while !proxy
-        .operations()
-        .iter()
-        .any(|op| op == "TransactWriteItems")
-    {
-        polls += 1;
-        assert!(polls < 500, "the review's write never reached the proxy");
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-    }
+    reached(&proxy, "TransactWriteItems", "the review's write").await;
 
     // Act: the reviewer renews the claim (a new version); then another learner's hand-in lets
     // the review's transaction through.
