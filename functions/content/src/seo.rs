@@ -14,16 +14,16 @@ use shared::config::BaseUrl;
 #[serde(deny_unknown_fields)]
 pub struct Seo {
     /// The `<title>`, when it should differ from the title.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "shared::json::nullable")]
     pub meta_title: Option<MetaTitle>,
     /// The snippet under the link in search results (≤ 160 characters); required to publish.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "shared::json::nullable")]
     pub meta_description: Option<MetaDescription>,
     /// Where the page's canonical copy lives, when not here (a cross-posted article).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "shared::json::nullable")]
     pub canonical_url: Option<WebUrl>,
     /// The image shown when the page is shared.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "shared::json::nullable")]
     pub image: Option<WebUrl>,
 }
 

@@ -148,9 +148,9 @@ impl Attempt {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct HandInRequest {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "shared::json::nullable")]
     pub repository_url: Option<HttpsUrl>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "shared::json::nullable")]
     pub deployment_url: Option<HttpsUrl>,
     #[serde(default)]
     pub notes: Option<Notes>,

@@ -7,6 +7,8 @@
 
 mod objects;
 
+pub use objects::nullable;
+
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -53,8 +55,8 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     // the place where the document breaks, and a broken document is a 400 whatever it holds.
     serde_json::from_slice::<serde::de::IgnoredAny>(bytes).map_err(|e| malformed(&e))?;
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let value =
-        serde_path_to_error::deserialize(objects::Objects(&mut deserializer)).map_err(|err| {
+    let value = serde_path_to_error::deserialize(objects::Objects::new(&mut deserializer))
+        .map_err(|err| {
             let path = err.path().to_string();
             let inner = err.into_inner();
             match inner.classify() {
@@ -156,11 +158,13 @@ mod tests {
     #[derive(Debug, PartialEq, Deserialize)]
     struct Seo {
         title: Option<String>,
+        #[serde(default, deserialize_with = "nullable")]
         description: Option<String>,
     }
 
     #[derive(Debug, PartialEq, Deserialize)]
     struct Article {
+        #[serde(default, deserialize_with = "nullable")]
         seo: Option<Seo>,
         #[serde(default)]
         related: Vec<Seo>,
@@ -217,6 +221,26 @@ mod tests {
         )
         .unwrap();
         assert_eq!(criteria[1].scoring, Scoring::Points(5));
+    }
+
+    #[test]
+    fn null_is_refused_for_an_optional_field_unless_it_is_nullable() {
+        let err = parse::<Article>(br#"{"seo": {"title": null}}"#).unwrap_err();
+        assert!(
+            matches!(&err, ApiError::Invalid(errors)
+                if errors[0].field == "seo.title" && errors[0].message.contains("null")),
+            "{err:?}"
+        );
+        let err = parse::<Vec<Option<u8>>>(b"[1, null]").unwrap_err();
+        assert!(matches!(&err, ApiError::Invalid(_)), "{err:?}");
+        // Left out, an optional field is still absent; a nullable one may be null or a value.
+        let absent: Article = parse(br#"{"seo": {}}"#).unwrap();
+        assert_eq!(absent.seo.unwrap().title, None);
+        let given: Article = parse(br#"{"seo": {"description": "d"}}"#).unwrap();
+        assert_eq!(given.seo.unwrap().description.as_deref(), Some("d"));
+        // Read by any other deserializer (the store's), a nullable field is its content.
+        let stored: Article = serde_json::from_str(r#"{"seo": {"title": null}}"#).unwrap();
+        assert_eq!(stored.seo.unwrap().title, None);
     }
 
     #[test]

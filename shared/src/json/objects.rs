@@ -6,15 +6,67 @@
 //! everything it hands out (elements, keys, values, the content of options, newtypes and enum
 //! variants), asking the inner one for a map wherever a struct is wanted; an array there is
 //! then the same "invalid type" error as any value of the wrong type.
+//!
+//! It also refuses `null` for an optional field, which serde reads as absent: the document
+//! types such a field as the value or nothing, not `null`. A field the document lets be `null`
+//! says so with [`nullable`].
 
 use std::fmt;
 
+use serde::Deserialize;
 use serde::de::{
-    self, DeserializeSeed, Deserializer, EnumAccess, MapAccess, SeqAccess, VariantAccess, Visitor,
+    self, DeserializeSeed, Deserializer, EnumAccess, MapAccess, SeqAccess, Unexpected,
+    VariantAccess, Visitor,
 };
 
-/// `D`, reading structs from objects only.
-pub struct Objects<D>(pub D);
+/// `D`, reading structs from objects only, and `null` only where a field is [`nullable`].
+pub struct Objects<D> {
+    inner: D,
+    null_allowed: bool,
+}
+
+impl<D> Objects<D> {
+    pub const fn new(inner: D) -> Self {
+        Self {
+            inner,
+            null_allowed: false,
+        }
+    }
+}
+
+/// The name of the newtype [`nullable`] asks for: the mark [`Objects`] lets `null` through on.
+/// Any other deserializer reads the newtype as its content.
+const NULLABLE: &str = "$skillpath::json::Nullable";
+
+/// Reads an optional field the document lets be `null` (`oneOf: [..., {type: 'null'}]`):
+/// `#[serde(default, deserialize_with = "shared::json::nullable")]` on an `Option<T>`.
+///
+/// # Errors
+/// When the value is neither `null` nor a `T`.
+pub fn nullable<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    struct Content<T>(std::marker::PhantomData<T>);
+
+    impl<'de, T: Deserialize<'de>> Visitor<'de> for Content<T> {
+        type Value = Option<T>;
+
+        fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+            formatter.write_str("a value or null")
+        }
+
+        fn visit_newtype_struct<D: Deserializer<'de>>(
+            self,
+            deserializer: D,
+        ) -> Result<Self::Value, D::Error> {
+            Option::deserialize(deserializer)
+        }
+    }
+
+    deserializer.deserialize_newtype_struct(NULLABLE, Content(std::marker::PhantomData))
+}
 
 /// Wraps a visitor so that the deserializers it is handed are [`Objects`] too.
 struct Wrap<V>(V);
@@ -26,7 +78,7 @@ impl<'de, S: DeserializeSeed<'de>> DeserializeSeed<'de> for Seed<S> {
     type Value = S::Value;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        self.0.deserialize(Objects(deserializer))
+        self.0.deserialize(Objects::new(deserializer))
     }
 }
 
@@ -35,7 +87,7 @@ macro_rules! forward {
     ($($method:ident($($arg:ident: $ty:ty),*)),* $(,)?) => {
         $(
             fn $method<V: Visitor<'de>>(self, $($arg: $ty,)* visitor: V) -> Result<V::Value, Self::Error> {
-                self.0.$method($($arg,)* Wrap(visitor))
+                self.inner.$method($($arg,)* Wrap(visitor))
             }
         )*
     };
@@ -64,10 +116,8 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Objects<D> {
         deserialize_string(),
         deserialize_bytes(),
         deserialize_byte_buf(),
-        deserialize_option(),
         deserialize_unit(),
         deserialize_unit_struct(name: &'static str),
-        deserialize_newtype_struct(name: &'static str),
         deserialize_seq(),
         deserialize_tuple(len: usize),
         deserialize_tuple_struct(name: &'static str, len: usize),
@@ -84,11 +134,36 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Objects<D> {
         _fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, Self::Error> {
-        self.0.deserialize_map(Wrap(visitor))
+        self.inner.deserialize_map(Wrap(visitor))
+    }
+
+    /// `null` is refused unless the field is [`nullable`].
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        if self.null_allowed {
+            self.inner.deserialize_option(Wrap(visitor))
+        } else {
+            self.inner.deserialize_option(NotNull(Wrap(visitor)))
+        }
+    }
+
+    /// [`nullable`]'s mark lets `null` through for the option inside it.
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        if name == NULLABLE {
+            visitor.visit_newtype_struct(Objects {
+                inner: self.inner,
+                null_allowed: true,
+            })
+        } else {
+            self.inner.deserialize_newtype_struct(name, Wrap(visitor))
+        }
     }
 
     fn is_human_readable(&self) -> bool {
-        self.0.is_human_readable()
+        self.inner.is_human_readable()
     }
 }
 
@@ -142,14 +217,14 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for Wrap<V> {
     }
 
     fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        self.0.visit_some(Objects(deserializer))
+        self.0.visit_some(Objects::new(deserializer))
     }
 
     fn visit_newtype_struct<D: Deserializer<'de>>(
         self,
         deserializer: D,
     ) -> Result<Self::Value, D::Error> {
-        self.0.visit_newtype_struct(Objects(deserializer))
+        self.0.visit_newtype_struct(Objects::new(deserializer))
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
@@ -162,6 +237,30 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for Wrap<V> {
 
     fn visit_enum<A: EnumAccess<'de>>(self, data: A) -> Result<Self::Value, A::Error> {
         self.0.visit_enum(Wrap(data))
+    }
+}
+
+/// An option's visitor that refuses `null`: what `deserialize_option` hands the inner
+/// deserializer where `null` is not allowed.
+struct NotNull<V>(V);
+
+impl<'de, V: Visitor<'de>> Visitor<'de> for NotNull<V> {
+    type Value = V::Value;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str("a value (leave the field out rather than send null)")
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Err(E::invalid_type(Unexpected::Other("null"), &self))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Err(E::invalid_type(Unexpected::Other("null"), &self))
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        self.0.visit_some(deserializer)
     }
 }
 

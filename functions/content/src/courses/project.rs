@@ -21,7 +21,7 @@ pub struct Project {
     pub rubric: Rubric,
     pub hand_in: HandIn,
     /// A repository the learner may start from.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "shared::json::nullable")]
     pub starter_repository: Option<HttpsUrl>,
     pub effort_hours: EffortHours,
 }

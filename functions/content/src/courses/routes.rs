@@ -257,6 +257,7 @@ struct LessonInput {
     slug: Slug,
     title: Title,
     body: Body,
+    #[serde(default, deserialize_with = "shared::json::nullable")]
     video_url: Option<WebUrl>,
     duration_minutes: Minutes,
     #[serde(default)]
@@ -264,6 +265,7 @@ struct LessonInput {
     #[serde(default)]
     links: Vec<Reading>,
     /// Makes it a project lesson (its body is then the brief).
+    #[serde(default, deserialize_with = "shared::json::nullable")]
     project: Option<Project>,
 }
 

@@ -196,7 +196,7 @@ where
     D: serde::Deserializer<'de>,
     T: Deserialize<'de>,
 {
-    Option::<T>::deserialize(deserializer).map(Some)
+    shared::json::nullable(deserializer).map(Some)
 }
 #[cfg(test)]
 mod tests {

@@ -452,4 +452,18 @@ async fn publishing_twice_changes_nothing_and_a_path_step_must_name_something() 
     assert_eq!(refused.len(), 3, "{refused:?}");
     assert_names(&refused, "steps[0]", "no-such-course");
     assert_names(&refused, "steps[1]", "exactly one");
+
+    // A step is a course or an article: `null` for the other is not "left out".
+    let response = app
+        .post(
+            &admin,
+            "/paths",
+            &json!({
+                "slug": unique_slug("null-step"), "title": "Null",
+                "steps": [{"course": null, "article": slug}],
+            }),
+        )
+        .await;
+    response.assert_problem(422, "validation-failed");
+    assert_eq!(response.json()["errors"][0]["field"], "steps[0].course");
 }

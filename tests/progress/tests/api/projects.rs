@@ -455,6 +455,8 @@ async fn a_hand_in_with_an_unsafe_url_or_too_long_notes_is_refused_naming_the_fi
             json!({"repository_url": good, "notes": long_notes}),
             "notes",
         ),
+        // The URLs may be null (the document says so); the notes are left out, not null.
+        (json!({"repository_url": good, "notes": null}), "notes"),
     ] {
         let refused = app.hand_in(&learner, course.id, project, &body).await;
         refused.assert_problem(422, "validation-failed");
@@ -485,7 +487,7 @@ async fn a_hand_in_with_an_unsafe_url_or_too_long_notes_is_refused_naming_the_fi
             &learner,
             course.id,
             project,
-            &json!({"repository_url": at_limit, "notes": "é".repeat(5_000)}),
+            &json!({"repository_url": at_limit, "deployment_url": null, "notes": "é".repeat(5_000)}),
         )
         .await;
     taken.assert_status(201);
