@@ -21,6 +21,7 @@ pub mod json;
 pub mod page;
 pub mod telemetry;
 pub mod text;
+pub mod tls;
 pub mod token;
 
 pub use error::{ApiError, FieldError};

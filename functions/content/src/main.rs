@@ -10,7 +10,13 @@ async fn main() -> Result<(), lambda_http::Error> {
     let config = content::Config::from_env(&env).inspect_err(|error| {
         tracing::error!(%error, "the configuration is invalid; not starting");
     })?;
-    let sdk = shared::dynamo::load_aws_config().await;
-    let state = content::AppState::from_config(config, &sdk).await?;
+    let sdk = shared::dynamo::load_aws_config(&env).await?;
+    // The connection to DynamoDB opens while the state is built (keys, secrets).
+    let (dynamo, table) = (config.dynamo.clone(), config.table.clone());
+    let (state, ()) = tokio::join!(
+        content::AppState::from_config(config, &sdk),
+        shared::dynamo::open_connection(&sdk, &dynamo, &table),
+    );
+    let state = state?;
     lambda_http::run(content::app(state)).await
 }

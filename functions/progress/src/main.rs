@@ -10,9 +10,14 @@ async fn main() -> Result<(), lambda_http::Error> {
     let config = progress::Config::from_env(&env).inspect_err(|error| {
         tracing::error!(%error, "the configuration is invalid; not starting");
     })?;
-    let sdk = shared::dynamo::load_aws_config().await;
-    let state = progress::AppState::from_config(config, &sdk)
-        .await
+    let sdk = shared::dynamo::load_aws_config(&env).await?;
+    // The connection to DynamoDB opens while the state is built (keys, secrets).
+    let (dynamo, table) = (config.dynamo.clone(), config.table.clone());
+    let (state, ()) = tokio::join!(
+        progress::AppState::from_config(config, &sdk),
+        shared::dynamo::open_connection(&sdk, &dynamo, &table),
+    );
+    let state = state
         .inspect_err(|error| tracing::error!(error = %format!("{error:#}"), "cannot start"))?;
     lambda_http::run(progress::app(state)).await
 }

@@ -40,7 +40,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::clock::Timestamp;
-use crate::config::{ConfigError, Env};
+use crate::config::{ConfigError, Env, TableName};
 
 /// The SDK behaviour this code was written and tested against; pinned so an SDK upgrade never
 /// changes retry or timeout defaults silently.
@@ -151,9 +151,17 @@ impl DynamoSettings {
     }
 }
 
-/// Loads the AWS SDK configuration (region, credentials) once per cold start.
-pub async fn load_aws_config() -> SdkConfig {
-    aws_config::defaults(BEHAVIOR_VERSION()).load().await
+/// Loads the AWS SDK configuration (region, credentials, and the HTTPS client of
+/// [`crate::tls`]) once per cold start.
+///
+/// # Errors
+/// When `AWS_CA_BUNDLE` is set and does not hold certificates.
+pub async fn load_aws_config(env: &Env) -> Result<SdkConfig, ConfigError> {
+    let http = crate::tls::https_client(crate::tls::roots(env)?);
+    Ok(aws_config::defaults(BEHAVIOR_VERSION())
+        .http_client(http)
+        .load()
+        .await)
 }
 
 /// The DynamoDB client, with the timeouts, retries and endpoint of `settings`.
@@ -174,6 +182,32 @@ pub fn client(sdk: &SdkConfig, settings: &DynamoSettings) -> Client {
         builder = builder.endpoint_url(endpoint);
     }
     Client::from_conf(builder.build())
+}
+
+/// Opens the connection to DynamoDB during a cold start's init, so that the first request finds
+/// it open: the TLS handshake then runs while Lambda gives the init a full vCPU, not inside the
+/// request, at the memory setting's share (BENCHMARKS.md §1). One `GetItem` of a key no item
+/// has (half a read unit per cold start), through a client of `settings` (clients of one
+/// configuration and settings share their connections). One attempt, no retries: a failure is
+/// only logged, and the first request meets it again and answers for it.
+pub async fn open_connection(sdk: &SdkConfig, settings: &DynamoSettings, table: &TableName) {
+    let read = client(sdk, settings)
+        .get_item()
+        .table_name(table.as_str())
+        .key(PK, s("#CONNECTION"))
+        .key(SK, s("#CONNECTION"))
+        .projection_expression(PK)
+        .customize()
+        .config_override(aws_sdk_dynamodb::Config::builder().retry_config(RetryConfig::disabled()))
+        .send();
+    match tokio::time::timeout(settings.operation_timeout, read).await {
+        Ok(Ok(_)) => {}
+        Ok(Err(error)) => tracing::warn!(
+            error = %aws_smithy_types::error::display::DisplayErrorContext(&error),
+            "could not open the connection to DynamoDB during init"
+        ),
+        Err(_) => tracing::warn!("opening the connection to DynamoDB timed out during init"),
+    }
 }
 
 /// A string attribute.

@@ -12,6 +12,7 @@ pub mod http;
 pub mod logs;
 pub mod proxy;
 pub mod tables;
+pub mod tls;
 pub mod tokens;
 
 use std::time::Duration;

@@ -304,7 +304,12 @@ async fn handle(shared: &Shared, request: Request<Incoming>) -> Response<ProxyBo
                 .expect("a valid upstream URI");
             let request = Request::from_parts(parts, Full::new(body));
             match shared.client.request(request).await {
-                Ok(response) => response.map(BodyExt::boxed),
+                Ok(mut response) => {
+                    // Hop-by-hop: the emulator closes each connection after its answer (its
+                    // server always does); the proxy keeps the client's open, as DynamoDB does.
+                    response.headers_mut().remove(hyper::header::CONNECTION);
+                    response.map(BodyExt::boxed)
+                }
                 Err(e) => text(StatusCode::BAD_GATEWAY, format!("proxy: {e}")),
             }
         }

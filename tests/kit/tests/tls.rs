@@ -1,0 +1,96 @@
+//! The functions trust Amazon's roots and nothing else (shared::tls): DynamoDB behind a
+//! certificate another CA issued is refused at the handshake, before the request is sent; the
+//! same endpoint is reached once `AWS_CA_BUNDLE` names that CA.
+
+use aws_sdk_dynamodb::error::SdkError;
+use shared::config::Env;
+use shared::config::TableName;
+use shared::dynamo::{DynamoSettings, client, load_aws_config, open_connection};
+use testkit::proxy::DynamoProxy;
+use testkit::tls::{TlsEndpoint, test_ca};
+
+async fn list_tables(
+    env: &Env,
+    endpoint: &TlsEndpoint,
+) -> Result<(), SdkError<aws_sdk_dynamodb::operation::list_tables::ListTablesError>> {
+    let settings = DynamoSettings {
+        endpoint: Some(endpoint.url.clone()),
+        max_attempts: 1,
+        ..testkit::dynamo_settings()
+    };
+    let sdk = load_aws_config(env).await.expect("the SDK's configuration");
+    client(&sdk, &settings)
+        .list_tables()
+        .limit(1)
+        .send()
+        .await
+        .map(drop)
+}
+
+#[tokio::test]
+async fn dynamodb_behind_a_certificate_amazon_did_not_issue_is_refused() {
+    let endpoint = TlsEndpoint::start(&testkit::emulator_endpoint()).await;
+
+    let refused = list_tables(&Env::from_pairs::<&str, &str>([]), &endpoint)
+        .await
+        .expect_err("a certificate chaining to the test CA is not trusted");
+    let SdkError::DispatchFailure(failure) = &refused else {
+        panic!("expected the connection to fail, got {refused:?}");
+    };
+    let cause = format!("{:?}", failure.as_connector_error());
+    assert!(
+        cause.contains("UnknownIssuer"),
+        "refused for its issuer: {cause}"
+    );
+
+    let trusted = Env::from_pairs([("AWS_CA_BUNDLE", test_ca().display().to_string())]);
+    list_tables(&trusted, &endpoint)
+        .await
+        .expect("the same endpoint, its CA named in AWS_CA_BUNDLE, answers");
+}
+
+#[tokio::test]
+async fn an_aws_ca_bundle_without_certificates_stops_the_start() {
+    let not_pem = std::env::temp_dir().join(format!("not-a-bundle-{}.pem", std::process::id()));
+    std::fs::write(&not_pem, "# a comment and no certificate\n").expect("a temporary file");
+    for path in [not_pem.clone(), "/nonexistent/ca.pem".into()] {
+        let env = Env::from_pairs([("AWS_CA_BUNDLE", path.display().to_string())]);
+        let error = load_aws_config(&env)
+            .await
+            .expect_err("an unusable bundle is a configuration error");
+        assert!(error.to_string().contains("AWS_CA_BUNDLE"), "{error}");
+    }
+    let _ = std::fs::remove_file(not_pem);
+}
+
+#[tokio::test]
+async fn the_connection_opened_during_init_is_the_one_the_first_request_uses() {
+    // The emulator closes every connection after its answer, as DynamoDB does not; the proxy
+    // between keeps the client's open, as DynamoDB does.
+    let proxy = DynamoProxy::start().await;
+    let endpoint = TlsEndpoint::start(&proxy.endpoint()).await;
+    let env = Env::from_pairs([("AWS_CA_BUNDLE", test_ca().display().to_string())]);
+    let sdk = load_aws_config(&env)
+        .await
+        .expect("the SDK's configuration");
+    let settings = DynamoSettings {
+        endpoint: Some(endpoint.url.clone()),
+        ..testkit::dynamo_settings()
+    };
+    let table = TableName::parse("skillpath-no-such-table").expect("a table name");
+
+    open_connection(&sdk, &settings, &table).await;
+    assert_eq!(endpoint.handshakes(), 1, "init opened one connection");
+    // The first request: a client built later from the same configuration, as the state is.
+    client(&sdk, &settings)
+        .list_tables()
+        .limit(1)
+        .send()
+        .await
+        .expect("the first request");
+    assert_eq!(
+        endpoint.handshakes(),
+        1,
+        "the first request used the connection init opened, with no handshake of its own"
+    );
+}
