@@ -154,14 +154,33 @@ impl DynamoSettings {
 /// Loads the AWS SDK configuration (region, credentials, and the HTTPS client of
 /// [`crate::tls`]) once per cold start.
 ///
+/// In Lambda the region and the credentials are the environment's (`AWS_REGION`, and the
+/// role's keys Lambda sets: `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
+/// `AWS_SESSION_TOKEN`), read directly: the SDK's default chains would first build providers
+/// for profiles, web identity (an STS client) and containers, ~1.5 M instructions of every init
+/// (BENCHMARKS.md §1). Elsewhere (the admin commands) the default chains apply.
+///
 /// # Errors
-/// When `AWS_CA_BUNDLE` is set and does not hold certificates.
+/// When `AWS_CA_BUNDLE` is set and does not hold certificates, or in Lambda without the
+/// region or the keys.
 pub async fn load_aws_config(env: &Env) -> Result<SdkConfig, ConfigError> {
     let http = crate::tls::https_client(crate::tls::roots(env)?);
-    Ok(aws_config::defaults(BEHAVIOR_VERSION())
-        .http_client(http)
-        .load()
-        .await)
+    let mut loader = aws_config::defaults(BEHAVIOR_VERSION()).http_client(http);
+    if env.in_lambda() {
+        let keys = aws_credential_types::Credentials::new(
+            env.required("AWS_ACCESS_KEY_ID")?,
+            env.required("AWS_SECRET_ACCESS_KEY")?,
+            env.optional("AWS_SESSION_TOKEN").map(str::to_owned),
+            None,
+            "Lambda's environment",
+        );
+        loader = loader
+            .region(aws_config::Region::new(
+                env.required("AWS_REGION")?.to_owned(),
+            ))
+            .credentials_provider(keys);
+    }
+    Ok(loader.load().await)
 }
 
 /// The DynamoDB client, with the timeouts, retries and endpoint of `settings`.
@@ -259,6 +278,35 @@ pub fn from_items<T: DeserializeOwned>(items: Vec<Item>) -> Result<Vec<T>, DbErr
 #[cfg(test)]
 mod tests {
     use super::*;
+    use aws_credential_types::provider::ProvideCredentials;
+
+    #[tokio::test]
+    async fn in_lambda_the_region_and_keys_are_the_environments() {
+        let lambda = Env::from_pairs([
+            ("AWS_LAMBDA_FUNCTION_NAME", "skillpath-dev-content"),
+            ("AWS_REGION", "eu-west-1"),
+            ("AWS_ACCESS_KEY_ID", "ASIAEXAMPLE"),
+            ("AWS_SECRET_ACCESS_KEY", "secret"),
+            ("AWS_SESSION_TOKEN", "token"),
+        ]);
+        let sdk = load_aws_config(&lambda).await.unwrap();
+        assert_eq!(sdk.region().map(|r| r.as_ref()), Some("eu-west-1"));
+        let keys = sdk
+            .credentials_provider()
+            .expect("a credentials provider")
+            .provide_credentials()
+            .await
+            .unwrap();
+        assert_eq!(keys.access_key_id(), "ASIAEXAMPLE");
+        assert_eq!(keys.session_token(), Some("token"));
+
+        let without_keys = Env::from_pairs([
+            ("AWS_LAMBDA_FUNCTION_NAME", "skillpath-dev-content"),
+            ("AWS_REGION", "eu-west-1"),
+        ]);
+        let error = load_aws_config(&without_keys).await.unwrap_err();
+        assert!(error.to_string().contains("AWS_ACCESS_KEY_ID"), "{error}");
+    }
 
     #[test]
     fn settings_default_to_a_budget_that_fits_a_lambda_timeout() {
