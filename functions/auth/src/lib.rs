@@ -69,17 +69,21 @@ impl AppState {
     /// # Errors
     /// When the signing key cannot be loaded or does not match `JWKS`.
     pub async fn from_config(config: Config, sdk: &aws_config::SdkConfig) -> anyhow::Result<Self> {
-        let (signing_key, certificate_keys, cursors) = tokio::try_join!(
-            keyring::load_signing_key(&config, sdk),
-            keyring::load_certificate_keys(&config, sdk),
-            config.cursor_key.clone().load(sdk),
-        )?;
+        let db = shared::dynamo::client(sdk, &config.dynamo);
+        let loading = async {
+            tokio::try_join!(
+                keyring::load_signing_key(&config, sdk),
+                keyring::load_certificate_keys(&config, sdk),
+                config.cursor_key.clone().load(sdk),
+            )
+        };
+        let (signing_key, certificate_keys, cursors) =
+            shared::dynamo::while_connecting(&db, &config.dynamo, &config.table, loading).await?;
         let verifier = AccessTokenVerifier::new(
             VerifyingKeys::from_jwks_set(&config.jwks).map_err(anyhow::Error::msg)?,
             &config.tokens,
         );
         let keys = PublishedKeys::new(&config.jwks, certificate_keys.as_ref())?;
-        let db = shared::dynamo::client(sdk, &config.dynamo);
         let accounts = AccountStates::new(Table::new(db.clone(), config.table.clone()));
         let store = Store::new(db, config.table, cursors);
         let issuer =

@@ -53,8 +53,10 @@ impl AppState {
     /// # Errors
     /// When the cursor key cannot be read.
     pub async fn from_config(config: Config, sdk: &aws_config::SdkConfig) -> anyhow::Result<Self> {
-        let cursors = config.cursor_key.load(sdk).await?;
         let db = shared::dynamo::client(sdk, &config.dynamo);
+        let loading = config.cursor_key.load(sdk);
+        let cursors =
+            shared::dynamo::while_connecting(&db, &config.dynamo, &config.table, loading).await?;
         let store = Store::new(
             Table::new(db.clone(), config.table),
             Table::new(db.clone(), config.progress_table),

@@ -11,12 +11,7 @@ async fn main() -> Result<(), lambda_http::Error> {
         tracing::error!(%error, "the configuration is invalid; not starting");
     })?;
     let sdk = shared::dynamo::load_aws_config(&env).await?;
-    // The connection to DynamoDB opens while the state is built (keys, secrets).
-    let (dynamo, table) = (config.dynamo.clone(), config.table.clone());
-    let (state, ()) = tokio::join!(
-        content::AppState::from_config(config, &sdk),
-        shared::dynamo::open_connection(&sdk, &dynamo, &table),
-    );
-    let state = state?;
+    // Keys and secrets load while the connection to DynamoDB opens.
+    let state = content::AppState::from_config(config, &sdk).await?;
     lambda_http::run(content::app(state)).await
 }

@@ -56,10 +56,14 @@ impl AppState {
     /// When either key cannot be loaded.
     pub async fn from_config(config: Config, sdk: &aws_config::SdkConfig) -> anyhow::Result<Self> {
         let db = shared::dynamo::client(sdk, &config.dynamo);
-        let (issuer, cursors) = tokio::try_join!(
-            CertificateIssuer::load(&config.certificate_key, config.public_base_url, sdk),
-            config.cursor_key.load(sdk),
-        )?;
+        let loading = async {
+            tokio::try_join!(
+                CertificateIssuer::load(&config.certificate_key, config.public_base_url, sdk),
+                config.cursor_key.load(sdk),
+            )
+        };
+        let (issuer, cursors) =
+            shared::dynamo::while_connecting(&db, &config.dynamo, &config.table, loading).await?;
         let service = ProgressService::new(
             ProgressStore::new(Table::new(db.clone(), config.table), cursors),
             Courses::new(Table::new(db.clone(), config.content_table)),

@@ -203,14 +203,25 @@ pub fn client(sdk: &SdkConfig, settings: &DynamoSettings) -> Client {
     Client::from_conf(builder.build())
 }
 
-/// Opens the connection to DynamoDB during a cold start's init, so that the first request finds
-/// it open: the TLS handshake then runs while Lambda gives the init a full vCPU, not inside the
-/// request, at the memory setting's share (BENCHMARKS.md §1). One `GetItem` of a key no item
-/// has (half a read unit per cold start), through a client of `settings` (clients of one
-/// configuration and settings share their connections). One attempt, no retries: a failure is
-/// only logged, and the first request meets it again and answers for it.
-pub async fn open_connection(sdk: &SdkConfig, settings: &DynamoSettings, table: &TableName) {
-    let read = client(sdk, settings)
+/// Runs `work` (a cold start's loading of keys and secrets) while the connection to DynamoDB
+/// opens, and answers what `work` answers. The first request then finds the connection open:
+/// its TLS handshake runs while Lambda gives the init a full vCPU, not inside the request at the
+/// memory setting's share (BENCHMARKS.md §1). The connection is `db`'s own, which the functions'
+/// stores then use.
+pub async fn while_connecting<T>(
+    db: &Client,
+    settings: &DynamoSettings,
+    table: &TableName,
+    work: impl Future<Output = T>,
+) -> T {
+    let (out, ()) = tokio::join!(work, open_connection(db, settings, table));
+    out
+}
+
+/// One `GetItem` of a key no item has (half a read unit per cold start). One attempt, no
+/// retries: a failure is only logged, and the first request meets it again and answers for it.
+async fn open_connection(db: &Client, settings: &DynamoSettings, table: &TableName) {
+    let read = db
         .get_item()
         .table_name(table.as_str())
         .key(PK, s("#CONNECTION"))
