@@ -194,3 +194,26 @@ fn a_jwks_without_kids_is_refused() {
     assert!(VerifyingKeys::from_jwks_set(&set).is_err());
     assert!(VerifyingKeys::from_jwks(r#"{"keys": []}"#).is_err());
 }
+
+#[test]
+fn a_token_and_the_public_key_are_what_jsonwebtoken_makes_of_the_same_key() {
+    // RS256 (PKCS#1 v1.5) signatures are deterministic: the same claims under the same key
+    // give the same token, byte for byte, whichever code signs them.
+    let key = SigningKey::from_pem("test-1", TEST_KEY.as_bytes()).unwrap();
+    let claims = claims(UserId::new());
+    let ours = key.sign(ACCESS_TOKEN_TYPE, &claims).unwrap();
+
+    let theirs_key = jsonwebtoken::EncodingKey::from_rsa_pem(TEST_KEY.as_bytes()).unwrap();
+    let mut header = jsonwebtoken::Header::new(Algorithm::RS256);
+    header.typ = Some(ACCESS_TOKEN_TYPE.to_owned());
+    header.kid = Some("test-1".to_owned());
+    assert_eq!(
+        ours,
+        jsonwebtoken::encode(&header, &claims, &theirs_key).unwrap()
+    );
+    let mut theirs_public =
+        jsonwebtoken::jwk::Jwk::from_encoding_key(&theirs_key, Algorithm::RS256).unwrap();
+    theirs_public.common.key_id = Some("test-1".to_owned());
+    theirs_public.common.public_key_use = Some(jsonwebtoken::jwk::PublicKeyUse::Signature);
+    assert_eq!(key.public_jwk(), &theirs_public);
+}
