@@ -5,7 +5,7 @@
 use aws_sdk_dynamodb::error::SdkError;
 use shared::config::Env;
 use shared::config::TableName;
-use shared::dynamo::{DynamoSettings, client, load_aws_config, open_connection};
+use shared::dynamo::{DynamoSettings, client, load_aws_config, while_connecting};
 use testkit::proxy::DynamoProxy;
 use testkit::tls::{TlsEndpoint, test_ca};
 
@@ -79,11 +79,15 @@ async fn the_connection_opened_during_init_is_the_one_the_first_request_uses() {
     };
     let table = TableName::parse("skillpath-no-such-table").expect("a table name");
 
-    open_connection(&sdk, &settings, &table).await;
+    let db = client(&sdk, &settings);
+    let loaded = while_connecting(&db, &settings, &table, async { "the keys" }).await;
+    assert_eq!(
+        loaded, "the keys",
+        "it answers what the work beside it answered"
+    );
     assert_eq!(endpoint.handshakes(), 1, "init opened one connection");
-    // The first request: a client built later from the same configuration, as the state is.
-    client(&sdk, &settings)
-        .list_tables()
+    // The first request: through the same client, as the state's stores use it.
+    db.list_tables()
         .limit(1)
         .send()
         .await
