@@ -7,7 +7,9 @@
 //! - **conflicts**: answer the next writes as DynamoDB answers a write that meets a concurrent
 //!   transaction (`TransactionCanceledException` with `TransactionConflict`, or
 //!   `TransactionConflictException` for a single-item write), so the retry of such writes is
-//!   tested by construction, not by luck;
+//!   tested by construction, not by luck; or, under **contention**, answer so every write that
+//!   arrives while another write holding one of its items is still on its way: what DynamoDB
+//!   does to transactions on a hot item;
 //! - **overlap**: hold requests of one operation until a number of them have arrived, so
 //!   "concurrent" requests are concurrent by construction, whatever the scheduler does; or
 //!   hold the next one until the test lets it go, so a write lands after what it read changed;
@@ -42,6 +44,13 @@ pub enum Fault {
     /// Answer the next `n` writes (transactions and single-item writes) as DynamoDB does when a
     /// concurrent transaction holds their items; then forward again.
     Conflict(usize),
+    /// Answer a write as a conflict when a write forwarded less than `window` before it, and
+    /// not answered yet, touches one of its items (a transaction's condition checks included),
+    /// as DynamoDB answers writes that meet a transaction still committing; forward the
+    /// others. The window stands for DynamoDB's own time to commit a transaction: the
+    /// emulator takes one request at a time, and a write queued there behind others would
+    /// otherwise hold its items for as long as the whole queue takes.
+    Contention { window: Duration },
 }
 
 /// Requests of `operation` held until `count` of them have arrived (or `patience` passed);
@@ -81,6 +90,13 @@ struct Shared {
     fault: Mutex<Fault>,
     seen: Mutex<Vec<Seen>>,
     hold: Mutex<Option<Hold>>,
+    /// Under [`Fault::Contention`], the items of each write on its way to the emulator.
+    writing: Mutex<Vec<(u64, std::time::Instant, Vec<String>)>>,
+    writes: std::sync::atomic::AtomicU64,
+    conflicts: std::sync::atomic::AtomicUsize,
+    /// Requests forwarded at once: the emulator answers one at a time, and a burst of hundreds
+    /// of connections overflows its server's listen backlog (DynamoDB has no such limit).
+    forwarding: tokio::sync::Semaphore,
     client: Client<HttpConnector, Full<Bytes>>,
 }
 
@@ -107,6 +123,10 @@ impl DynamoProxy {
             fault: Mutex::new(Fault::None),
             seen: Mutex::new(Vec::new()),
             hold: Mutex::new(None),
+            writing: Mutex::new(Vec::new()),
+            writes: std::sync::atomic::AtomicU64::new(0),
+            conflicts: std::sync::atomic::AtomicUsize::new(0),
+            forwarding: tokio::sync::Semaphore::new(16),
             client: Client::builder(TokioExecutor::new()).build_http(),
         });
         let server = tokio::spawn(serve(listener, shared.clone()));
@@ -200,6 +220,14 @@ impl DynamoProxy {
             .collect()
     }
 
+    /// How many writes it has answered as conflicts, under [`Fault::Conflict`] and
+    /// [`Fault::Contention`].
+    pub fn conflicts(&self) -> usize {
+        self.shared
+            .conflicts
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// Forgets the requests recorded so far.
     pub fn clear_operations(&self) {
         lock(&self.shared.seen).clear();
@@ -270,39 +298,36 @@ async fn handle(shared: &Shared, request: Request<Incoming>) -> Response<ProxyBo
         }
         now
     };
+    let mut contended = false;
+    let _writing = match fault {
+        Fault::Contention { window } if WRITES.contains(&operation.as_str()) => {
+            let items = items_written(&body);
+            let writing = Writing::start(shared, items, window);
+            contended = writing.is_none();
+            writing
+        }
+        _ => None,
+    };
+    if contended || matches!(fault, Fault::Conflict(_)) && WRITES.contains(&operation.as_str()) {
+        shared
+            .conflicts
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
     match fault {
+        Fault::Contention { .. } if contended => conflict(&operation, &body),
         Fault::Stall => std::future::pending().await,
         Fault::Throttle => dynamodb_error(
             "ThrottlingException",
             r#""message":"Rate of requests exceeds the allowed throughput.""#,
         ),
-        Fault::Conflict(_) if operation == "TransactWriteItems" => {
-            let items = serde_json::from_slice::<serde_json::Value>(&body)
-                .ok()
-                .and_then(|b| b["TransactItems"].as_array().map(Vec::len))
-                .unwrap_or(1);
-            let reasons = vec![
-                r#"{"Code":"TransactionConflict","Message":"Transaction is ongoing for the item"}"#;
-                items
-            ];
-            dynamodb_error(
-                "TransactionCanceledException",
-                &format!(
-                    r#""Message":"Transaction cancelled [TransactionConflict]","CancellationReasons":[{}]"#,
-                    reasons.join(",")
-                ),
-            )
-        }
-        Fault::Conflict(_) if WRITES.contains(&operation.as_str()) => dynamodb_error(
-            "TransactionConflictException",
-            r#""message":"Transaction is ongoing for the item""#,
-        ),
-        Fault::None | Fault::Conflict(_) => {
+        Fault::Conflict(_) if WRITES.contains(&operation.as_str()) => conflict(&operation, &body),
+        Fault::None | Fault::Conflict(_) | Fault::Contention { .. } => {
             let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
             parts.uri = format!("{}{path}", shared.upstream)
                 .parse()
                 .expect("a valid upstream URI");
             let request = Request::from_parts(parts, Full::new(body));
+            let _slot = shared.forwarding.acquire().await;
             match shared.client.request(request).await {
                 Ok(mut response) => {
                     // Hop-by-hop: the emulator closes each connection after its answer (its
@@ -313,6 +338,85 @@ async fn handle(shared: &Shared, request: Request<Incoming>) -> Response<ProxyBo
                 Err(e) => text(StatusCode::BAD_GATEWAY, format!("proxy: {e}")),
             }
         }
+    }
+}
+
+/// DynamoDB's answer to a write that meets a concurrent transaction on one of its items.
+fn conflict(operation: &str, body: &[u8]) -> Response<ProxyBody> {
+    if operation != "TransactWriteItems" {
+        return dynamodb_error(
+            "TransactionConflictException",
+            r#""message":"Transaction is ongoing for the item""#,
+        );
+    }
+    let items = serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|b| b["TransactItems"].as_array().map(Vec::len))
+        .unwrap_or(1);
+    let reasons = vec![
+        r#"{"Code":"TransactionConflict","Message":"Transaction is ongoing for the item"}"#;
+        items
+    ];
+    dynamodb_error(
+        "TransactionCanceledException",
+        &format!(
+            r#""Message":"Transaction cancelled [TransactionConflict]","CancellationReasons":[{}]"#,
+            reasons.join(",")
+        ),
+    )
+}
+
+/// The items a write touches, as `table|pk|sk`: a transaction's every item (condition checks
+/// too), or a single-item write's.
+fn items_written(body: &[u8]) -> Vec<String> {
+    let Ok(body) = serde_json::from_slice::<serde_json::Value>(body) else {
+        return Vec::new();
+    };
+    let item = |write: &serde_json::Value| {
+        let key = write.get("Key").or_else(|| write.get("Item"))?;
+        Some(format!(
+            "{}|{}|{}",
+            write["TableName"], key["pk"], key["sk"]
+        ))
+    };
+    match body["TransactItems"].as_array() {
+        Some(writes) => writes
+            .iter()
+            .filter_map(|w| w.as_object()?.values().next().and_then(item))
+            .collect(),
+        None => item(&body).into_iter().collect(),
+    }
+}
+
+/// A write on its way to the emulator under [`Fault::Contention`]: its items are held until
+/// it is dropped (answered, or abandoned).
+struct Writing<'a> {
+    shared: &'a Shared,
+    id: u64,
+}
+
+impl<'a> Writing<'a> {
+    /// Holds `items` for a new write; `None` when a write that arrived less than `window`
+    /// ago and is still on its way holds one of them.
+    fn start(shared: &'a Shared, items: Vec<String>, window: Duration) -> Option<Self> {
+        let now = std::time::Instant::now();
+        let mut writing = lock(&shared.writing);
+        if writing.iter().any(|(_, since, held)| {
+            now.duration_since(*since) < window && held.iter().any(|item| items.contains(item))
+        }) {
+            return None;
+        }
+        let id = shared
+            .writes
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        writing.push((id, now, items));
+        Some(Self { shared, id })
+    }
+}
+
+impl Drop for Writing<'_> {
+    fn drop(&mut self) {
+        lock(&self.shared.writing).retain(|(id, _, _)| *id != self.id);
     }
 }
 
