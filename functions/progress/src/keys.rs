@@ -3,8 +3,8 @@
 //! | item | `pk` | `sk` | `gsi1pk` / `gsi1sk` | `gsi2pk` / `gsi2sk` |
 //! |---|---|---|---|---|
 //! | enrollment (a learner's record in a course) | `USER#{learner}` | `ENROLLMENT#{course}` | while active: `USER#{learner}#ENROLLMENTS` / `{enrolled_at}#{course}` | `COURSE#{course}#LEARNERS` / `{enrolled_at}#{learner}` |
-//! | course counters | `COURSE#{course}` | `STATS` | | |
-//! | a lesson's completion counter | `COURSE#{course}` | `LESSON#{lesson}` | | |
+//! | course counters, shard 0 / shard k of [`COUNTER_SHARDS`] | `COURSE#{course}` | `STATS` / `STATS#{k}` | | |
+//! | a lesson's completion counter, shard 0 / shard k | `COURSE#{course}` | `LESSON#{lesson}` / `LESSON#{lesson}#{k}` | | |
 //! | certificate | `CERTIFICATE#{id}` | `CERTIFICATE` | `USER#{learner}#CERTIFICATES` / `{issued_at}#{id}` | |
 //! | attempt (a hand-in of a project, with its claim and review) | `ATTEMPT#{id}` | `ATTEMPT` | `USER#{learner}#PROJECT#{lesson}` / `{number}` | while waiting: `COURSE#{course}#QUEUE` / `{submitted_at}#{id}` |
 //! | a learner's project (attempts so far, the one waiting, the approval) | `USER#{learner}` | `PROJECT#{lesson}` | | |
@@ -88,17 +88,44 @@ pub fn course_partition(course: CourseId) -> String {
     format!("COURSE#{course}")
 }
 
-/// The key of a course's counters: enrolled, active, completed.
-pub fn course_stats_key(course: CourseId) -> Key {
-    Key::new(course_partition(course), "STATS")
+/// Each course's counters are split into this many items (shards), so that learners moving
+/// them at once mostly write different items: two transactions on one item at once conflict
+/// in DynamoDB. The stats read them all in the one `Query` of the course's partition and add
+/// them up (DESIGN.md § Counters).
+pub const COUNTER_SHARDS: u32 = 16;
+
+/// The shard of a course's counters that `learner`'s writes move: the same one every time,
+/// from the random tail of the learner's UUIDv7 id.
+pub fn counter_shard(learner: UserId) -> u32 {
+    let text = learner.to_string();
+    let tail = u32::from_str_radix(&text[text.len() - 8..], 16).unwrap_or(0);
+    tail % COUNTER_SHARDS
+}
+
+/// `base`, or `base#{shard}` for a shard other than 0 (shard 0 keeps the key counters had
+/// before they were sharded).
+fn sharded(base: String, shard: u32) -> String {
+    if shard == 0 {
+        base
+    } else {
+        format!("{base}#{shard}")
+    }
+}
+
+/// The key of a shard of a course's counters: enrolled, active, completed, waiting, reviews.
+pub fn course_stats_key(course: CourseId, shard: u32) -> Key {
+    Key::new(course_partition(course), sharded("STATS".into(), shard))
 }
 
 /// The sort-key prefix of the per-lesson completion counters.
 pub const LESSON_PREFIX: &str = "LESSON#";
 
-/// The key of a lesson's completion counter.
-pub fn lesson_completions_key(course: CourseId, lesson: LessonId) -> Key {
-    Key::new(course_partition(course), format!("{LESSON_PREFIX}{lesson}"))
+/// The key of a shard of a lesson's completion counter.
+pub fn lesson_completions_key(course: CourseId, lesson: LessonId, shard: u32) -> Key {
+    Key::new(
+        course_partition(course),
+        sharded(format!("{LESSON_PREFIX}{lesson}"), shard),
+    )
 }
 
 /// The key of a certificate.

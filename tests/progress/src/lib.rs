@@ -271,9 +271,19 @@ impl TestApp {
     /// atomic, as in DynamoDB), so racing requests queue there and each gets more time than
     /// the production budget: for each DynamoDB call, and for the whole request.
     pub async fn spawn_for_races() -> Self {
+        Self::spawn_for_races_with(|env| env).await
+    }
+
+    /// [`Self::spawn_for_races`], sending its DynamoDB requests to `endpoint` (a proxy's).
+    pub async fn spawn_for_races_through(endpoint: String) -> Self {
+        Self::spawn_for_races_with(|env| env.with("DYNAMODB_ENDPOINT", endpoint)).await
+    }
+
+    async fn spawn_for_races_with(adjust: impl FnOnce(Env) -> Env) -> Self {
         Self::build(
             |env| {
-                env.with("DYNAMODB_ATTEMPT_TIMEOUT_MS", "20000")
+                adjust(env)
+                    .with("DYNAMODB_ATTEMPT_TIMEOUT_MS", "20000")
                     .with("DYNAMODB_OPERATION_TIMEOUT_MS", "60000")
             },
             |state| state.request_budget = Duration::from_secs(120),

@@ -65,7 +65,7 @@ impl Completion<'_> {
             record = record
                 .add(COMPLETED_LESSONS, ss([lesson.to_string()]))
                 .condition(has_completed(lesson).not());
-            counted.push(counters::count_lesson(course, lesson, 1));
+            counted.push(counters::count_lesson(course, learner, lesson, 1));
         }
         if let Some(certificate) = certificate {
             record = record
@@ -79,7 +79,7 @@ impl Completion<'_> {
             record = record.condition(Cond::any(missing));
         }
         if !course_moves.is_empty() {
-            counted.push(counters::count(course, &course_moves));
+            counted.push(counters::count(course, learner, &course_moves));
         }
         let mut writes = vec![Write::update(keys::enrollment_key(learner, course), record)];
         writes.extend(counted);
@@ -125,7 +125,7 @@ impl ProgressStore {
         self.table
             .transact(vec![
                 Write::update(keys::enrollment_key(learner, course), record),
-                counters::count_lesson(course, lesson, -1),
+                counters::count_lesson(course, learner, lesson, -1),
             ])
             .await?;
         Ok(())

@@ -1,13 +1,16 @@
 //! A course's counters (enrolled, active, completed) and its lessons' completion counters: the
-//! updates that move them, made in the transactions of the writes they count, and the one
-//! `Query` that reads them all.
+//! updates that move them, made in the transactions of the writes they count, each in the
+//! shard of the learner it counts ([`keys::counter_shard`]), and the one `Query` that reads
+//! every shard and adds them up.
 
 use std::collections::HashMap;
 use std::time::Duration;
 
+use aws_sdk_dynamodb::types::AttributeValue;
 use serde::Deserialize;
 use shared::catalog::{CourseId, LessonId};
 use shared::dynamo::{DbError, ENTITY, Expr, PK, Query, SK, Write, from_items, n, s};
+use shared::identity::UserId;
 
 use super::ProgressStore;
 use crate::keys::{self, entity};
@@ -106,29 +109,36 @@ struct CountersItem {
     waiting: i64,
 }
 
-/// Moves a course's counters by the amounts given (the item is created by its first update).
-pub(super) fn count(course: CourseId, moves: &[(&str, i64)]) -> Write {
+/// Moves a course's counters by the amounts given, in `learner`'s shard (the item is created
+/// by its first update).
+pub(super) fn count(course: CourseId, learner: UserId, moves: &[(&str, i64)]) -> Write {
     let expr = Expr::new()
         .set(ENTITY, s(entity::COURSE_STATS))
         .set("course_id", s(course.to_string()));
     let expr = moves
         .iter()
         .fold(expr, |expr, (counter, by)| expr.add(counter, n(*by)));
-    Write::update(keys::course_stats_key(course), expr)
+    Write::update(
+        keys::course_stats_key(course, keys::counter_shard(learner)),
+        expr,
+    )
 }
 
-/// Moves a lesson's completion counter by `by` (the item is created by its first update).
-pub(super) fn count_lesson(course: CourseId, lesson: LessonId, by: i64) -> Write {
+/// Moves a lesson's completion counter by `by`, in `learner`'s shard (the item is created by
+/// its first update).
+pub(super) fn count_lesson(course: CourseId, learner: UserId, lesson: LessonId, by: i64) -> Write {
     let expr = Expr::new()
         .set(ENTITY, s(entity::LESSON_COMPLETIONS))
         .set("course_id", s(course.to_string()))
         .set("lesson_id", s(lesson.to_string()))
         .add("completions", n(by));
-    Write::update(keys::lesson_completions_key(course, lesson), expr)
+    let shard = keys::counter_shard(learner);
+    Write::update(keys::lesson_completions_key(course, lesson, shard), expr)
 }
 
 impl ProgressStore {
-    /// A course's counters and per-lesson completions: one `Query` of the course's partition.
+    /// A course's counters and per-lesson completions: one `Query` of the course's partition,
+    /// every shard added up.
     ///
     /// # Errors
     /// When DynamoDB fails or an item is malformed.
@@ -136,30 +146,35 @@ impl ProgressStore {
         let query = Query::partition(PK, keys::course_partition(course));
         let items = self.table.query_all(query).await?;
         let mut counters = CourseCounters::default();
-        if let Some(stats) = items.iter().find(|item| item.get(SK) == Some(&s("STATS"))) {
+        for stats in items.iter().filter(|item| is_stats(item)) {
             for (k, count) in counters.review_waits.iter_mut().enumerate() {
-                *count = stats
+                *count += stats
                     .get(&format!("review_wait_{k}"))
                     .and_then(|n| n.as_n().ok())
-                    .and_then(|n| n.parse().ok())
+                    .and_then(|n| n.parse::<i64>().ok())
                     .unwrap_or(0);
             }
         }
         for item in from_items::<CountersItem>(items)? {
             match item.lesson_id {
                 Some(lesson) if item.sk.starts_with(keys::LESSON_PREFIX) => {
-                    counters.lesson_completions.insert(lesson, item.completions);
+                    *counters.lesson_completions.entry(lesson).or_default() += item.completions;
                 }
                 _ => {
-                    counters.enrolled = item.enrolled;
-                    counters.active = item.active;
-                    counters.completed = item.completed;
-                    counters.waiting = item.waiting;
+                    counters.enrolled += item.enrolled;
+                    counters.active += item.active;
+                    counters.completed += item.completed;
+                    counters.waiting += item.waiting;
                 }
             }
         }
         Ok(counters)
     }
+}
+
+/// A shard of a course's counters (not a lesson's).
+fn is_stats(item: &shared::dynamo::Item) -> bool {
+    matches!(item.get(SK), Some(AttributeValue::S(sk)) if sk.starts_with("STATS"))
 }
 
 #[cfg(test)]

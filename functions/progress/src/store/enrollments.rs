@@ -70,7 +70,7 @@ impl ProgressStore {
                 ),
             ],
         );
-        let counted = counters::count(course, &[(ENROLLED, 1), (ACTIVE, 1)]);
+        let counted = counters::count(course, learner, &[(ENROLLED, 1), (ACTIVE, 1)]);
         self.table
             .transact(vec![Write::create(item), counted])
             .await?;
@@ -96,7 +96,7 @@ impl ProgressStore {
             .remove("unenrolled_at")
             .condition(attr("status").eq(status(EnrollmentStatus::Unenrolled)));
         let record = Write::update(keys::enrollment_key(learner, course), expr);
-        let counted = counters::count(course, &[(ACTIVE, 1)]);
+        let counted = counters::count(course, learner, &[(ACTIVE, 1)]);
         self.table.transact(vec![record, counted]).await?;
         Ok(())
     }
@@ -118,7 +118,7 @@ impl ProgressStore {
             .remove(GSI1_SK)
             .condition(is_active());
         let record = Write::update(keys::enrollment_key(learner, course), expr);
-        let counted = counters::count(course, &[(ACTIVE, -1)]);
+        let counted = counters::count(course, learner, &[(ACTIVE, -1)]);
         self.table.transact(vec![record, counted]).await?;
         Ok(())
     }

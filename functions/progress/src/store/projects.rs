@@ -119,7 +119,7 @@ impl ProgressStore {
                     project,
                 ),
                 Write::check(enrollment, is_active()),
-                counters::count(attempt.course_id, &[(WAITING, 1)]),
+                counters::count(attempt.course_id, attempt.learner_id, &[(WAITING, 1)]),
             ])
             .await?;
         Ok(())
@@ -143,7 +143,7 @@ impl ProgressStore {
             .transact(vec![
                 Write::update(keys::attempt_key(attempt.id), expr),
                 leave_waiting(attempt, None)?,
-                counters::count(attempt.course_id, &[(WAITING, -1)]),
+                counters::count(attempt.course_id, attempt.learner_id, &[(WAITING, -1)]),
             ])
             .await?;
         Ok(())
@@ -221,7 +221,11 @@ impl ProgressStore {
                 };
                 writes.extend(completion.writes()?);
             }
-            None => writes.push(counters::count(attempt.course_id, &moves)),
+            None => writes.push(counters::count(
+                attempt.course_id,
+                attempt.learner_id,
+                &moves,
+            )),
         }
         for notification in notifications {
             let key = keys::notification_key(notification.learner_id, notification.id);
