@@ -271,22 +271,28 @@ impl TestApp {
     /// atomic, as in DynamoDB), so racing requests queue there and each gets more time than
     /// the production budget: for each DynamoDB call, and for the whole request.
     pub async fn spawn_for_races() -> Self {
-        Self::spawn_for_races_with(|env| env).await
-    }
-
-    /// [`Self::spawn_for_races`], sending its DynamoDB requests to `endpoint` (a proxy's).
-    pub async fn spawn_for_races_through(endpoint: String) -> Self {
-        Self::spawn_for_races_with(|env| env.with("DYNAMODB_ENDPOINT", endpoint)).await
-    }
-
-    async fn spawn_for_races_with(adjust: impl FnOnce(Env) -> Env) -> Self {
         Self::build(
             |env| {
-                adjust(env)
-                    .with("DYNAMODB_ATTEMPT_TIMEOUT_MS", "20000")
+                env.with("DYNAMODB_ATTEMPT_TIMEOUT_MS", "20000")
                     .with("DYNAMODB_OPERATION_TIMEOUT_MS", "60000")
             },
             |state| state.request_budget = Duration::from_secs(120),
+        )
+        .await
+    }
+
+    /// The function on fresh tables, for a burst of hundreds of requests at once, sending its
+    /// DynamoDB requests to `endpoint` (a proxy's): the emulator answers them one at a time,
+    /// so each may wait behind all the others, for longer than [`Self::spawn_for_races`]
+    /// allows on a busy machine.
+    pub async fn spawn_for_a_burst_through(endpoint: String) -> Self {
+        Self::build(
+            |env| {
+                env.with("DYNAMODB_ENDPOINT", endpoint)
+                    .with("DYNAMODB_ATTEMPT_TIMEOUT_MS", "90000")
+                    .with("DYNAMODB_OPERATION_TIMEOUT_MS", "240000")
+            },
+            |state| state.request_budget = Duration::from_secs(300),
         )
         .await
     }

@@ -282,33 +282,38 @@ async fn racing_completions_after_an_outline_change_completed_the_course_issue_o
 /// sharded per learner (DESIGN.md § Counters) and the conflicts are retried: every completion
 /// is 200, every counter equals a recount, and each learner has one certificate. With one
 /// shard per course, as before, 80 of the 200 were refused 503.
+///
+/// A run, not part of `./dev test`: its burst queues for tens of seconds in the one emulator
+/// every test shares (it answers one request at a time), slower still once the suite has
+/// filled it, and then times out other tests' requests or its own. BENCHMARKS.md §8 has its
+/// figures and the command that runs it.
+#[ignore = "a run against the emulator: BENCHMARKS.md §8"]
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_hot_course_finished_by_200_learners_at_once_under_contention_keeps_exact_counts() {
-    // Arrange: a 2-lesson course and 200 learners, each with its first lesson done.
+    // Arrange: a one-lesson course and 200 enrolled learners.
     let proxy = testkit::proxy::DynamoProxy::start().await;
-    let app = TestApp::spawn_for_races_through(proxy.endpoint()).await;
+    let app = TestApp::spawn_for_a_burst_through(proxy.endpoint()).await;
     let instructor = app.instructor("Barbara Liskov").await;
-    let course = Course::published("Distributed systems", 2, &instructor);
+    let course = Course::published("Distributed systems", 1, &instructor);
     app.put_course(&course).await;
     let learners = app
         .learners_named((0..200).map(|n| format!("Learner {n}")))
         .await;
-    all(learners.iter().map(|learner| {
-        let (app, learner, course) = (app.clone(), learner.clone(), course.clone());
-        async move {
-            app.enrolled_with(&learner, &course, &[course.lesson(0)])
-                .await
-        }
-    }))
-    .await;
+    for some in learners.chunks(25) {
+        all(some.iter().map(|learner| {
+            let (app, learner, course) = (app.clone(), learner.clone(), course.clone());
+            async move { app.enrolled_with(&learner, &course, &[]).await }
+        }))
+        .await;
+    }
 
-    // Act: all 200 complete the last lesson at once, under contention.
+    // Act: all 200 complete the lesson at once, under contention.
     proxy.set_fault(Fault::Contention {
         window: Duration::from_millis(25),
     });
     let started = std::time::Instant::now();
     let responses = all(learners.iter().map(|learner| {
-        let (app, learner, lesson) = (app.clone(), learner.clone(), course.lesson(1));
+        let (app, learner, lesson) = (app.clone(), learner.clone(), course.lesson(0));
         async move { app.complete(&learner, course.id, lesson).await }
     }))
     .await;
