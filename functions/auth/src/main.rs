@@ -11,9 +11,8 @@ async fn main() -> Result<(), lambda_http::Error> {
         tracing::error!(%error, "the configuration is invalid; not starting");
     })?;
     let sdk = shared::dynamo::load_aws_config(&env).await?;
-    // Keys and secrets load while the connection to DynamoDB opens.
-    let state = auth::AppState::from_config(config, &sdk).await;
-    let state =
-        state.inspect_err(|error| tracing::error!(error = format!("{error:#}"), "cannot start"))?;
+    let state = auth::AppState::from_config(config, &sdk)
+        .await
+        .inspect_err(|error| tracing::error!(error = format!("{error:#}"), "cannot start"))?;
     lambda_http::run(auth::app(state)).await
 }

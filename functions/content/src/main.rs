@@ -11,7 +11,6 @@ async fn main() -> Result<(), lambda_http::Error> {
         tracing::error!(%error, "the configuration is invalid; not starting");
     })?;
     let sdk = shared::dynamo::load_aws_config(&env).await?;
-    // Keys and secrets load while the connection to DynamoDB opens.
     let state = content::AppState::from_config(config, &sdk).await?;
     lambda_http::run(content::app(state)).await
 }

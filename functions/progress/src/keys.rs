@@ -112,9 +112,12 @@ fn sharded(base: String, shard: u32) -> String {
     }
 }
 
+/// The sort key of a course's counters (shard 0), and the prefix of every shard's.
+pub const STATS: &str = "STATS";
+
 /// The key of a shard of a course's counters: enrolled, active, completed, waiting, reviews.
 pub fn course_stats_key(course: CourseId, shard: u32) -> Key {
-    Key::new(course_partition(course), sharded("STATS".into(), shard))
+    Key::new(course_partition(course), sharded(STATS.into(), shard))
 }
 
 /// The sort-key prefix of the per-lesson completion counters.

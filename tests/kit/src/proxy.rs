@@ -18,8 +18,9 @@
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use http_body_util::combinators::BoxBody;
@@ -91,9 +92,9 @@ struct Shared {
     seen: Mutex<Vec<Seen>>,
     hold: Mutex<Option<Hold>>,
     /// Under [`Fault::Contention`], the items of each write on its way to the emulator.
-    writing: Mutex<Vec<(u64, std::time::Instant, Vec<String>)>>,
-    writes: std::sync::atomic::AtomicU64,
-    conflicts: std::sync::atomic::AtomicUsize,
+    writing: Mutex<Vec<(u64, Instant, Vec<String>)>>,
+    writes: AtomicU64,
+    conflicts: AtomicUsize,
     /// Requests forwarded at once: the emulator answers one at a time, and a burst of hundreds
     /// of connections overflows its server's listen backlog (DynamoDB has no such limit).
     forwarding: tokio::sync::Semaphore,
@@ -124,8 +125,8 @@ impl DynamoProxy {
             seen: Mutex::new(Vec::new()),
             hold: Mutex::new(None),
             writing: Mutex::new(Vec::new()),
-            writes: std::sync::atomic::AtomicU64::new(0),
-            conflicts: std::sync::atomic::AtomicUsize::new(0),
+            writes: AtomicU64::new(0),
+            conflicts: AtomicUsize::new(0),
             forwarding: tokio::sync::Semaphore::new(16),
             client: Client::builder(TokioExecutor::new()).build_http(),
         });
@@ -223,9 +224,7 @@ impl DynamoProxy {
     /// How many writes it has answered as conflicts, under [`Fault::Conflict`] and
     /// [`Fault::Contention`].
     pub fn conflicts(&self) -> usize {
-        self.shared
-            .conflicts
-            .load(std::sync::atomic::Ordering::Relaxed)
+        self.shared.conflicts.load(Ordering::Relaxed)
     }
 
     /// Forgets the requests recorded so far.
@@ -284,11 +283,12 @@ async fn handle(shared: &Shared, request: Request<Incoming>) -> Response<ProxyBo
         body: serde_json::from_slice(&body).unwrap_or_default(),
     });
     wait_for_the_others(shared, &operation).await;
+    let is_write = WRITES.contains(&operation.as_str());
     let fault = {
         let mut fault = lock(&shared.fault);
         let now = *fault;
         if let Fault::Conflict(n) = now
-            && WRITES.contains(&operation.as_str())
+            && is_write
         {
             *fault = if n > 1 {
                 Fault::Conflict(n - 1)
@@ -298,29 +298,25 @@ async fn handle(shared: &Shared, request: Request<Incoming>) -> Response<ProxyBo
         }
         now
     };
-    let mut contended = false;
-    let _writing = match fault {
-        Fault::Contention { window } if WRITES.contains(&operation.as_str()) => {
-            let items = items_written(&body);
-            let writing = Writing::start(shared, items, window);
-            contended = writing.is_none();
-            writing
+    let mut _writing = None;
+    let conflicted = match fault {
+        Fault::Conflict(_) => is_write,
+        Fault::Contention { window } if is_write => {
+            _writing = Writing::start(shared, items_written(&body), window);
+            _writing.is_none()
         }
-        _ => None,
+        _ => false,
     };
-    if contended || matches!(fault, Fault::Conflict(_)) && WRITES.contains(&operation.as_str()) {
-        shared
-            .conflicts
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    if conflicted {
+        shared.conflicts.fetch_add(1, Ordering::Relaxed);
+        return conflict(&operation, &body);
     }
     match fault {
-        Fault::Contention { .. } if contended => conflict(&operation, &body),
         Fault::Stall => std::future::pending().await,
         Fault::Throttle => dynamodb_error(
             "ThrottlingException",
             r#""message":"Rate of requests exceeds the allowed throughput.""#,
         ),
-        Fault::Conflict(_) if WRITES.contains(&operation.as_str()) => conflict(&operation, &body),
         Fault::None | Fault::Conflict(_) | Fault::Contention { .. } => {
             let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
             parts.uri = format!("{}{path}", shared.upstream)
@@ -399,16 +395,14 @@ impl<'a> Writing<'a> {
     /// Holds `items` for a new write; `None` when a write that arrived less than `window`
     /// ago and is still on its way holds one of them.
     fn start(shared: &'a Shared, items: Vec<String>, window: Duration) -> Option<Self> {
-        let now = std::time::Instant::now();
+        let now = Instant::now();
         let mut writing = lock(&shared.writing);
         if writing.iter().any(|(_, since, held)| {
             now.duration_since(*since) < window && held.iter().any(|item| items.contains(item))
         }) {
             return None;
         }
-        let id = shared
-            .writes
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let id = shared.writes.fetch_add(1, Ordering::Relaxed);
         writing.push((id, now, items));
         Some(Self { shared, id })
     }

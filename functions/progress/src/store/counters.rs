@@ -174,7 +174,7 @@ impl ProgressStore {
 
 /// A shard of a course's counters (not a lesson's).
 fn is_stats(item: &shared::dynamo::Item) -> bool {
-    matches!(item.get(SK), Some(AttributeValue::S(sk)) if sk.starts_with("STATS"))
+    matches!(item.get(SK), Some(AttributeValue::S(sk)) if sk.starts_with(keys::STATS))
 }
 
 #[cfg(test)]
