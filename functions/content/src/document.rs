@@ -217,7 +217,8 @@ pub trait Document:
 
     /// The listings it appears in while published.
     fn facets(&self) -> Vec<Facet> {
-        std::iter::once(Facet::All)
+        [Facet::All, Facet::Sitemap]
+            .into_iter()
             .chain(self.tags().iter().cloned().map(Facet::Tag))
             .collect()
     }

@@ -7,6 +7,7 @@
 //! article              ARTICLE#<id>          ARTICLE          ARTICLE#SLUG#<slug>         ARTICLE
 //! career path          PATH#<id>             PATH             PATH#SLUG#<slug>            PATH
 //! listing card         <KIND>#<id>           CARD#<facet>     <KINDS>#<facet>             <published_at>#<id>
+//! sitemap card         <KIND>#<id>           CARD#sitemap     SITEMAP                     <published_at>#<id>
 //! workspace entry      <KIND>#<id>           DESK#<desk>      DESK#<desk>                 <updated_at>#<id>
 //! slug claim           SLUG#<kind>#<slug>    SLUG
 //! search entry         SEARCH                <KIND>#<id>
@@ -17,7 +18,8 @@
 //! A *slug claim* makes a slug unique per kind (created in the same transaction as the document)
 //! and keeps answering for the document after it is renamed: old URLs redirect. A *listing card*
 //! exists only while its document is published, one per facet (`all`, `tag#<tag>`,
-//! `level#<level>`), so a listing page is one `Query` on `gsi1`, newest first. A *workspace
+//! `level#<level>`), so a listing page is one `Query` on `gsi1`, newest first; one more card,
+//! in a partition every kind shares, makes the sitemap one `Query` too. A *workspace
 //! entry* exists in any status, one per author of the document and one on everyone's desk
 //! (`all`, the admins'), so an author's workspace page is one `Query` on `gsi1`, newest edit
 //! first. The course item's
@@ -97,6 +99,8 @@ pub enum Facet {
     All,
     Tag(Tag),
     Level(Level),
+    /// Every published document of every kind: the sitemap's pages.
+    Sitemap,
 }
 
 impl Facet {
@@ -105,6 +109,7 @@ impl Facet {
             Self::All => "all".to_owned(),
             Self::Tag(tag) => format!("tag#{tag}"),
             Self::Level(level) => format!("level#{}", level.as_str()),
+            Self::Sitemap => "sitemap".to_owned(),
         }
     }
 }
@@ -117,9 +122,12 @@ pub fn card(kind: Kind, id: &str, facet: &Facet) -> Key {
     )
 }
 
-/// The `gsi1` partition of a listing.
+/// The `gsi1` partition of a listing: the sitemap's is one for every kind.
 pub fn listing(kind: Kind, facet: &Facet) -> String {
-    format!("{}#{}", kind.collection().to_uppercase(), facet.name())
+    match facet {
+        Facet::Sitemap => "SITEMAP".to_owned(),
+        _ => format!("{}#{}", kind.collection().to_uppercase(), facet.name()),
+    }
 }
 
 /// A card's place in its listing: by publication time (text order is time order), then id, so

@@ -1,6 +1,6 @@
 //! Gives every document of a content table the entries a write of it makes today — its
-//! workspace entries and, published, its search entry — for a table whose documents were
-//! written before search and the workspace existed (`content-admin reindex`, once, after the
+//! workspace entries and, published, its listing cards and search entry — for a table whose
+//! documents were written before search, the workspace and the sitemap's cards existed (`content-admin reindex`, once, after the
 //! deploy that brings them; running it again rewrites the same entries).
 //!
 //! It reads the table whole, a page at a time (a `Scan` with a filter on the entity: an

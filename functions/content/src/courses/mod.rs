@@ -212,7 +212,7 @@ impl Document for Course {
     }
 
     fn facets(&self) -> Vec<Facet> {
-        let mut facets = vec![Facet::All, Facet::Level(self.level)];
+        let mut facets = vec![Facet::All, Facet::Sitemap, Facet::Level(self.level)];
         facets.extend(self.tags.as_slice().iter().cloned().map(Facet::Tag));
         facets
     }

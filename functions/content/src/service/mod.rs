@@ -20,7 +20,7 @@ pub use courses::{LessonPage, ModuleView, Part};
 
 use crate::document::{Document, can_edit, can_see};
 use crate::fields::Level;
-use crate::keys::{Desk, Facet, Kind};
+use crate::keys::{Desk, Facet};
 use crate::search::{Hits, Request, Searcher};
 use crate::store::{Found, LessonChange, Read, Store, TagCount, WriteError};
 use crate::web::Precondition;
@@ -335,13 +335,7 @@ impl Service {
     pub async fn everything_published<C: serde::de::DeserializeOwned>(
         &self,
     ) -> Result<Vec<C>, ApiError> {
-        let store = &self.store;
-        let (courses, articles, paths) = tokio::try_join!(
-            store.list_all::<C>(Kind::Course, &Facet::All),
-            store.list_all::<C>(Kind::Article, &Facet::All),
-            store.list_all::<C>(Kind::Path, &Facet::All),
-        )?;
-        Ok(courses.into_iter().chain(articles).chain(paths).collect())
+        Ok(self.store.sitemap().await?)
     }
 }
 

@@ -85,16 +85,17 @@ impl Store {
         page.items.into_iter().map(card).collect()
     }
 
-    /// Every card of the listing of `kind` in `facet`, newest first (the sitemap's pages).
+    /// The card of every published document, of every kind, newest first: the sitemap's
+    /// pages (one `Query`, a page at a time).
     ///
     /// # Errors
     /// When DynamoDB fails or a card is malformed.
-    pub async fn list_all<C: DeserializeOwned>(
-        &self,
-        kind: Kind,
-        facet: &Facet,
-    ) -> Result<Vec<C>, DbError> {
-        let items = self.table.query_all(listing(kind, facet)).await?;
+    pub async fn sitemap<C: DeserializeOwned>(&self) -> Result<Vec<C>, DbError> {
+        // The sitemap's partition is every kind's: any kind names it.
+        let items = self
+            .table
+            .query_all(listing(Kind::Course, &Facet::Sitemap))
+            .await?;
         items.into_iter().map(card).collect()
     }
 

@@ -84,6 +84,13 @@ fn claim_slug<D: Document>(doc: &D) -> Write {
     Write::put(item).when(attr(PK).absent().or(attr("id").eq(s(id))))
 }
 
+/// What `of` says of `doc` while it is published; nothing otherwise.
+fn if_published<D: Document, T>(doc: Option<&D>, of: impl FnOnce(&D) -> Vec<T>) -> Vec<T> {
+    doc.filter(|doc| doc.lifecycle().is_published())
+        .map(of)
+        .unwrap_or_default()
+}
+
 /// The cards and tag counts that change when `before` becomes `after`: a published document
 /// has a card in each of its listings and counts once for each of its tags.
 fn listing_changes<D: Document>(
@@ -91,15 +98,37 @@ fn listing_changes<D: Document>(
     after: &D,
     site: &BaseUrl,
 ) -> Result<Vec<Write>, WriteError> {
-    let listed = |doc: &&D| doc.lifecycle().is_published();
-    let (old_facets, old_tags) = before
-        .filter(listed)
-        .map(|doc| (doc.facets(), doc.tags().to_vec()))
-        .unwrap_or_default();
-    let (new_facets, new_tags) = Some(after)
-        .filter(listed)
-        .map(|doc| (doc.facets(), doc.tags().to_vec()))
-        .unwrap_or_default();
+    let tags = |doc: &D| doc.tags().to_vec();
+    let (old_tags, new_tags) = (if_published(before, tags), if_published(Some(after), tags));
+    let mut writes = card_changes(before, after, site)?;
+    let added = new_tags
+        .iter()
+        .filter(|t| !old_tags.contains(t))
+        .map(|t| (t, 1));
+    let removed = old_tags
+        .iter()
+        .filter(|t| !new_tags.contains(t))
+        .map(|t| (t, -1));
+    writes.extend(search_changes(before, after, site)?);
+    for (tag, delta) in added.chain(removed) {
+        let count = Expr::new()
+            .set(ENTITY, s("tag"))
+            .set("tag", s(tag.as_str()))
+            .add(D::KIND.collection(), n(delta));
+        writes.push(Write::update(keys::tag_count(tag), count));
+    }
+    Ok(writes)
+}
+
+/// The cards that change when `before` becomes `after`: a published document has one in
+/// each of its listings.
+fn card_changes<D: Document>(
+    before: Option<&D>,
+    after: &D,
+    site: &BaseUrl,
+) -> Result<Vec<Write>, WriteError> {
+    let old_facets = if_published(before, Document::facets);
+    let new_facets = if_published(Some(after), Document::facets);
     let id = after.id().to_string();
     let mut writes = Vec::new();
     if !new_facets.is_empty() {
@@ -118,22 +147,6 @@ fn listing_changes<D: Document>(
     }
     for facet in old_facets.iter().filter(|f| !new_facets.contains(f)) {
         writes.push(Write::delete(keys::card(D::KIND, &id, facet)));
-    }
-    let added = new_tags
-        .iter()
-        .filter(|t| !old_tags.contains(t))
-        .map(|t| (t, 1));
-    let removed = old_tags
-        .iter()
-        .filter(|t| !new_tags.contains(t))
-        .map(|t| (t, -1));
-    writes.extend(search_changes(before, after, site)?);
-    for (tag, delta) in added.chain(removed) {
-        let count = Expr::new()
-            .set(ENTITY, s("tag"))
-            .set("tag", s(tag.as_str()))
-            .add(D::KIND.collection(), n(delta));
-        writes.push(Write::update(keys::tag_count(tag), count));
     }
     Ok(writes)
 }
@@ -268,9 +281,9 @@ impl Store {
         self.unless_landed(after, result).await
     }
 
-    /// Writes `doc`'s workspace entries and (published) its search entry, as a write of it
-    /// would, if it is still at its version; a document changed meanwhile already has them.
-    /// For tables written before those entries existed.
+    /// Writes `doc`'s workspace entries and (published) its listing cards and search entry,
+    /// as a write of it would, if it is still at its version; a document changed meanwhile
+    /// already has them. For tables written before those entries existed.
     ///
     /// # Errors
     /// [`WriteError::Stale`] when the document moved on.
@@ -280,6 +293,7 @@ impl Store {
             key,
             attr("version").eq(n(doc.lifecycle().version)),
         )];
+        writes.extend(card_changes(None, doc, site)?);
         writes.extend(desk_changes(None, doc, site)?);
         writes.extend(search_changes(None, doc, site)?);
         self.table.transact(writes).await.map_err(|e| {

@@ -1,5 +1,6 @@
-//! `content-admin reindex`: documents written before search and the workspace existed get
-//! their entries, as a write of them would make, and running it again changes nothing.
+//! `content-admin reindex`: documents written before search, the workspace and the sitemap's
+//! cards existed get their entries, as a write of them would make, and running it again changes
+//! nothing.
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use content::store::Store;
@@ -48,7 +49,7 @@ fn slugs(page: &Value) -> Vec<&str> {
 }
 
 #[tokio::test]
-async fn reindexing_gives_older_documents_their_search_and_workspace_entries_once() {
+async fn reindexing_gives_older_documents_their_search_workspace_and_sitemap_entries_once() {
     let app = TestApp::spawn().await;
     let author = app.instructor().await;
     let article = unique_slug("older-article");
@@ -62,8 +63,11 @@ async fn reindexing_gives_older_documents_their_search_and_workspace_entries_onc
     app.create_course(&author, course_body(&course)).await;
     forget(&app, "desk").await;
     forget(&app, "search").await;
+    forget(&app, "card").await;
     let search = "/search?q=sharding";
     assert!(app.get_as(&author, "/workspace").await.json()["items"] == json!([]));
+    let sitemap = || async { app.get("/sitemap.xml").await.assert_status(200).text() };
+    assert!(!sitemap().await.contains(&article));
 
     let report = reindex(&app).await;
     assert_eq!(report.reindexed, 2, "{report:?}");
@@ -80,6 +84,11 @@ async fn reindexing_gives_older_documents_their_search_and_workspace_entries_onc
             .is_some_and(|url| url.ends_with(&article)),
         "{found}"
     );
+    assert!(sitemap().await.contains(&format!("/articles/{article}<")));
+    assert_eq!(
+        slugs(&app.get("/articles").await.json()),
+        [article.as_str()]
+    );
 
     let again = reindex(&app).await;
     assert_eq!(again.reindexed, 2);
@@ -92,6 +101,12 @@ async fn reindexing_gives_older_documents_their_search_and_workspace_entries_onc
         app.stored("search").await.len(),
         1,
         "the published article's only"
+    );
+    assert_eq!(
+        app.stored("card").await.len(),
+        3,
+        "the published article's, in the listing of articles, of its one tag and the sitemap, \
+         each once"
     );
     let stamp = app.stored("search-stamp").await;
     assert!(
