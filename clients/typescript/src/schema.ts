@@ -1411,7 +1411,7 @@ export interface components {
         DisplayName: string;
         /** @description 8 to 256 characters of any script, never truncated; the most common passwords are refused. */
         NewPassword: string;
-        /** @description A token the server handed out (256 random bits, base64url). */
+        /** @description A token the server handed out: 256 random bits, base64url; a refresh token starts with its account's id and a dot (`{id}.{random}`). Clients pass it back as it came. */
         OpaqueToken: string;
         /** @enum {string} */
         Role: "learner" | "instructor" | "admin";

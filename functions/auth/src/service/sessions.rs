@@ -88,7 +88,7 @@ impl Service {
         now: Timestamp,
     ) -> anyhow::Result<SessionTokens> {
         let session = SessionId::new();
-        let refresh_token = OpaqueToken::generate()?;
+        let refresh_token = OpaqueToken::generate_for(user.account.id)?;
         let new = NewSession {
             user: user.account.id,
             session,
@@ -135,17 +135,32 @@ impl Service {
         now: Timestamp,
     ) -> Result<SessionTokens, TokenError> {
         let hash = presented.hash();
-        let Some(record) = self.store.refresh_token(&hash, now).await? else {
+        let (record, user) = match presented.owner() {
+            Some(owner) => {
+                self.store
+                    .refresh_token_and_owner(&hash, owner, now)
+                    .await?
+            }
+            // A token issued before refresh tokens named their owner: its record says whose.
+            None => match self.store.refresh_token(&hash, now).await? {
+                Some(record) => {
+                    let user = self.store.user(record.user).await?;
+                    (Some(record), user)
+                }
+                None => (None, None),
+            },
+        };
+        let (Some(record), Some(user)) = (record, user) else {
             return Err(TokenError::Invalid);
         };
-        let Some(user) = self.store.user(record.user).await? else {
+        if record.user != user.account.id {
             return Err(TokenError::Invalid);
-        };
+        }
         if user.account.disabled {
             tracing::info!(user = %record.user, "refresh refused: account disabled");
             return Err(TokenError::Invalid);
         }
-        let next = OpaqueToken::generate()?;
+        let next = OpaqueToken::generate_for(record.user)?;
         let rotated = self
             .store
             .rotate_refresh_token(&record, &hash, &next.hash(), user.session_epoch, now)

@@ -115,7 +115,7 @@ impl UserItem {
     }
 }
 
-fn stored_user(item: Item) -> Result<StoredUser, DbError> {
+pub(super) fn stored_user(item: Item) -> Result<StoredUser, DbError> {
     Ok(from_item::<UserItem>(item)?.into_stored())
 }
 

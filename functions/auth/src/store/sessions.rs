@@ -1,12 +1,16 @@
 //! Sessions: each a family of refresh tokens whose one current token is rotated on every use,
 //! and the refresh-token items that lead back to their session.
 
+use aws_sdk_dynamodb::types::AttributeValue;
 use serde::{Deserialize, Serialize};
 use shared::clock::Timestamp;
-use shared::dynamo::{DbError, EXPIRES_AT, Expr, PK, Write, attr, from_item, n, s, to_item, ts};
+use shared::dynamo::{
+    DbError, EXPIRES_AT, Expr, Item, PK, Write, attr, from_item, n, s, to_item, ts,
+};
 use shared::identity::UserId;
 
-use super::{SpentError, Store, expiry, ttl};
+use super::accounts::stored_user;
+use super::{SpentError, Store, StoredUser, expiry, ttl};
 use crate::email::Email;
 use crate::keys;
 use crate::secret::TokenHash;
@@ -69,6 +73,17 @@ impl RefreshTokenItem {
     }
 }
 
+/// The record of a refresh-token item, unless it expired.
+fn refresh_record(item: Item, now: Timestamp) -> Result<Option<RefreshTokenRecord>, DbError> {
+    let item: RefreshTokenItem = from_item(item)?;
+    let expires_at = expiry(item.expires_at);
+    Ok((expires_at > now).then_some(RefreshTokenRecord {
+        user: item.user_id,
+        session: item.session_id,
+        expires_at,
+    }))
+}
+
 impl Store {
     /// Starts a session with its first refresh token, and forgets the address's failed
     /// logins, in one transaction.
@@ -115,20 +130,40 @@ impl Store {
         hash: &TokenHash,
         now: Timestamp,
     ) -> Result<Option<RefreshTokenRecord>, DbError> {
-        let Some(item) = self
+        let item = self
             .table
             .get(&keys::refresh_token(hash), true, &[])
-            .await?
-        else {
-            return Ok(None);
-        };
-        let item: RefreshTokenItem = from_item(item)?;
-        let expires_at = expiry(item.expires_at);
-        Ok((expires_at > now).then_some(RefreshTokenRecord {
-            user: item.user_id,
-            session: item.session_id,
-            expires_at,
-        }))
+            .await?;
+        item.map(|item| refresh_record(item, now))
+            .transpose()
+            .map(Option::flatten)
+    }
+
+    /// What a refresh token leads to (as [`Self::refresh_token`]) and the account `owner` it
+    /// names, read consistently in one request.
+    ///
+    /// # Errors
+    /// When DynamoDB fails or an item is malformed.
+    pub async fn refresh_token_and_owner(
+        &self,
+        hash: &TokenHash,
+        owner: UserId,
+        now: Timestamp,
+    ) -> Result<(Option<RefreshTokenRecord>, Option<StoredUser>), DbError> {
+        let token = keys::refresh_token(hash);
+        let items = self
+            .table
+            .batch_get(vec![token.clone(), keys::user(owner)], &[], true)
+            .await?;
+        let (mut record, mut user) = (None, None);
+        for item in items {
+            if matches!(item.get(PK), Some(AttributeValue::S(pk)) if *pk == token.pk) {
+                record = refresh_record(item, now)?;
+            } else {
+                user = Some(stored_user(item)?);
+            }
+        }
+        Ok((record, user))
     }
 
     /// Rotates a session's refresh token from `presented` to `next`: one transaction whose

@@ -58,7 +58,7 @@ async fn each_endpoint_makes_the_dynamodb_requests_its_access_pattern_needs() {
     let refreshed = app.refresh(&tokens.refresh_token).await;
     let tokens: Tokens = measure(
         "refresh",
-        &["GetItem", "GetItem", "TransactWriteItems"],
+        &["BatchGetItem", "TransactWriteItems"],
         refreshed,
     )
     .await

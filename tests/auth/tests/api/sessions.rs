@@ -1,9 +1,12 @@
 //! Sessions under pressure: concurrent refreshes, password change and reset revoking the
 //! other sessions, single-use expiring reset tokens, disabled accounts.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
+use auth::secret::OpaqueToken;
 use auth_tests::{PASSWORD, TestApp, Tokens};
+use aws_sdk_dynamodb::types::AttributeValue;
 use serde_json::json;
 use shared::identity::Role;
 use tokio::task::JoinSet;
@@ -211,4 +214,99 @@ async fn a_disabled_account_cannot_log_in_or_refresh_but_its_access_token_lives_
     app.refresh(&learner.refresh_token)
         .await
         .assert_problem(401, "invalid-credentials");
+}
+
+/// Makes `tokens`' session's current refresh token one of the form issued before refresh
+/// tokens named their owner (256 random bits alone), as a table written then holds it.
+async fn issued_before_tokens_named_their_owner(app: &TestApp, tokens: &Tokens) -> OpaqueToken {
+    let db = testkit::dynamo_client().await;
+    let key = |hash: &str| {
+        HashMap::from([
+            (
+                "pk".to_owned(),
+                AttributeValue::S(format!("REFRESH#{hash}")),
+            ),
+            ("sk".to_owned(), AttributeValue::S("REFRESH".to_owned())),
+        ])
+    };
+    let current = OpaqueToken::presented(&tokens.refresh_token).expect("a refresh token");
+    let mut record = db
+        .get_item()
+        .table_name(&app.tables.auth)
+        .set_key(Some(key(current.hash().as_str())))
+        .send()
+        .await
+        .expect("reading the token's record")
+        .item
+        .expect("the token has a record");
+    let old = OpaqueToken::generate().expect("a token");
+    record.extend(key(old.hash().as_str()));
+    let session = |name: &str| match &record[name] {
+        AttributeValue::S(value) => value.clone(),
+        other => panic!("{name}: {other:?}"),
+    };
+    let session_key = HashMap::from([
+        (
+            "pk".to_owned(),
+            AttributeValue::S(format!("USER#{}", session("user_id"))),
+        ),
+        (
+            "sk".to_owned(),
+            AttributeValue::S(format!("SESSION#{}", session("session_id"))),
+        ),
+    ]);
+    db.update_item()
+        .table_name(&app.tables.auth)
+        .set_key(Some(session_key))
+        .update_expression("SET current_token = :old")
+        .expression_attribute_values(":old", AttributeValue::S(old.hash().as_str().to_owned()))
+        .send()
+        .await
+        .expect("the session's current token is the old one");
+    db.put_item()
+        .table_name(&app.tables.auth)
+        .set_item(Some(record))
+        .send()
+        .await
+        .expect("the old token's record is stored");
+    old
+}
+
+#[tokio::test]
+async fn a_refresh_token_names_its_account_and_one_issued_before_that_still_refreshes() {
+    let app = TestApp::spawn().await;
+    let tokens = app.signed_up("named@example.org").await;
+    let me = app.me(&tokens.access_token).await.json();
+    let id = me["id"].as_str().expect("an id");
+    assert!(
+        tokens.refresh_token.starts_with(&format!("{id}.")),
+        "a refresh token starts with its account's id: {}",
+        tokens.refresh_token
+    );
+
+    let old = issued_before_tokens_named_their_owner(&app, &tokens).await;
+    let renewed: Tokens = app.refresh(old.expose()).await.assert_status(200).parse();
+    assert!(renewed.refresh_token.starts_with(&format!("{id}.")));
+    app.refresh(old.expose())
+        .await
+        .assert_problem(401, "invalid-credentials");
+    app.refresh(&renewed.refresh_token)
+        .await
+        .assert_problem(401, "invalid-credentials");
+}
+
+#[tokio::test]
+async fn a_refresh_token_given_another_accounts_id_is_refused() {
+    let app = TestApp::spawn().await;
+    let victim = app.signed_up("victim@example.org").await;
+    let thief = app.signed_up("thief@example.org").await;
+    let thief_id = app.me(&thief.access_token).await.json()["id"]
+        .as_str()
+        .expect("an id")
+        .to_owned();
+    let random = victim.refresh_token.split_once('.').expect("an owner").1;
+    app.refresh(&format!("{thief_id}.{random}"))
+        .await
+        .assert_problem(401, "invalid-credentials");
+    app.refresh(&victim.refresh_token).await.assert_status(200);
 }
