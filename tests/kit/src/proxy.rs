@@ -14,12 +14,14 @@
 //!   "concurrent" requests are concurrent by construction, whatever the scheduler does; or
 //!   hold the next one until the test lets it go, so a write lands after what it read changed;
 //! - **counting**: it records the operation and body of every request (`GetItem`, `Query`, ...),
-//!   so a test can assert how many DynamoDB round trips an endpoint makes, and what it asked.
+//!   so a test can assert how many DynamoDB round trips an endpoint makes, and what it asked;
+//!   with the emulator's answer and when each was sent and answered, for the benchmarks' cost
+//!   of a request (what it read and wrote, how many round trips it waited for in turn).
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
@@ -81,6 +83,19 @@ pub struct Seen {
     pub operation: String,
     /// The request's JSON body.
     pub body: serde_json::Value,
+    /// When it arrived.
+    pub sent: Instant,
+    /// The emulator's answer, once it came (not for a request the proxy answered itself).
+    pub answer: Arc<OnceLock<Answer>>,
+}
+
+/// The emulator's answer to a request.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    /// Its JSON body.
+    pub body: serde_json::Value,
+    /// When it came.
+    pub at: Instant,
 }
 
 type ProxyBody = BoxBody<Bytes, hyper::Error>;
@@ -231,6 +246,42 @@ impl DynamoProxy {
     pub fn clear_operations(&self) {
         lock(&self.shared.seen).clear();
     }
+
+    /// Sends `operation` with `body` to the emulator itself, unrecorded: what a benchmark
+    /// asks of the tables beside the requests it measures.
+    ///
+    /// # Errors
+    /// When the emulator cannot be reached or answers with an error.
+    pub async fn ask(
+        &self,
+        operation: &str,
+        body: &serde_json::Value,
+    ) -> anyhow::Result<serde_json::Value> {
+        // The emulator reads the account and region from the credential scope; it checks no
+        // signature.
+        let key = std::env::var("AWS_ACCESS_KEY_ID").unwrap_or_else(|_| "local".to_owned());
+        let region = std::env::var("AWS_REGION").unwrap_or_else(|_| "us-east-1".to_owned());
+        let request = Request::post(format!("{}/", self.shared.upstream))
+            .header("content-type", "application/x-amz-json-1.0")
+            .header("x-amz-target", format!("DynamoDB_20120810.{operation}"))
+            .header(
+                "authorization",
+                format!(
+                    "AWS4-HMAC-SHA256 Credential={key}/20260101/{region}/dynamodb/aws4_request, \
+                     SignedHeaders=host, Signature=0"
+                ),
+            )
+            .body(Full::new(Bytes::from(serde_json::to_vec(body)?)))?;
+        let response = self.shared.client.request(request).await?;
+        let status = response.status();
+        let answer = response.into_body().collect().await?.to_bytes();
+        anyhow::ensure!(
+            status.is_success(),
+            "the emulator answered {operation} {status}: {}",
+            String::from_utf8_lossy(&answer)
+        );
+        Ok(serde_json::from_slice(&answer)?)
+    }
 }
 
 impl Drop for DynamoProxy {
@@ -278,9 +329,12 @@ async fn handle(shared: &Shared, request: Request<Incoming>) -> Response<ProxyBo
     else {
         return text(StatusCode::BAD_REQUEST, "proxy: unreadable body".into());
     };
+    let answer = Arc::new(OnceLock::new());
     lock(&shared.seen).push(Seen {
         operation: operation.clone(),
         body: serde_json::from_slice(&body).unwrap_or_default(),
+        sent: Instant::now(),
+        answer: answer.clone(),
     });
     wait_for_the_others(shared, &operation).await;
     let is_write = WRITES.contains(&operation.as_str());
@@ -324,15 +378,32 @@ async fn handle(shared: &Shared, request: Request<Incoming>) -> Response<ProxyBo
                 .expect("a valid upstream URI");
             let request = Request::from_parts(parts, Full::new(body));
             let _slot = shared.forwarding.acquire().await;
-            match shared.client.request(request).await {
-                Ok(mut response) => {
-                    // Hop-by-hop: the emulator closes each connection after its answer (its
-                    // server always does); the proxy keeps the client's open, as DynamoDB does.
-                    response.headers_mut().remove(hyper::header::CONNECTION);
-                    response.map(BodyExt::boxed)
-                }
-                Err(e) => text(StatusCode::BAD_GATEWAY, format!("proxy: {e}")),
-            }
+            let response = match shared.client.request(request).await {
+                Ok(response) => response,
+                Err(e) => return text(StatusCode::BAD_GATEWAY, format!("proxy: {e}")),
+            };
+            let (mut parts, body) = response.into_parts();
+            let Ok(body) = body
+                .collect()
+                .await
+                .map(http_body_util::Collected::to_bytes)
+            else {
+                return text(
+                    StatusCode::BAD_GATEWAY,
+                    "proxy: the answer broke off".into(),
+                );
+            };
+            let _ = answer.set(Answer {
+                body: serde_json::from_slice(&body).unwrap_or_default(),
+                at: Instant::now(),
+            });
+            // Hop-by-hop: the emulator closes each connection after its answer (its server
+            // always does); the proxy keeps the client's open, as DynamoDB does.
+            parts.headers.remove(hyper::header::CONNECTION);
+            Response::from_parts(
+                parts,
+                Full::new(body).map_err(|never| match never {}).boxed(),
+            )
         }
     }
 }

@@ -40,6 +40,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail, ensure};
 use aws_sdk_dynamodb::types::AttributeValue;
+use bench::cost::{self, Demand, PerMillion};
 use shared::config::Env;
 use shared::dynamo::{DynamoSettings, Key};
 use shared::identity::Role;
@@ -398,6 +399,8 @@ struct Row {
     cpu: Duration,
     /// The DynamoDB operations of one request, when counted.
     operations: Option<Vec<String>>,
+    /// What that request asked of DynamoDB, when counted.
+    demand: Option<Demand>,
 }
 
 impl Row {
@@ -456,6 +459,7 @@ async fn measure<S: Subject>(options: &Options, rows: &mut Vec<Row>) -> anyhow::
             samples,
             cpu,
             operations: None,
+            demand: None,
         });
     }
     drop(subject);
@@ -472,6 +476,7 @@ async fn measure<S: Subject>(options: &Options, rows: &mut Vec<Row>) -> anyhow::
             let mut operations = proxy.operations();
             operations.sort();
             row.operations = Some(operations);
+            row.demand = Some(cost::demand(&proxy, &proxy.requests()).await?);
         }
     }
     Ok(())
@@ -539,6 +544,79 @@ fn report(rows: &[Row]) -> String {
     out
 }
 
+/// The memory setting of `function` in the SAM template (`MemorySize` of its resource).
+fn memory_mb(function: &str) -> anyhow::Result<f64> {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../infra/template.yaml");
+    let template = std::fs::read_to_string(path).context("reading infra/template.yaml")?;
+    let mut name = function.to_owned();
+    if let Some(first) = name.get_mut(..1) {
+        first.make_ascii_uppercase();
+    }
+    let resource = format!("\n  {name}Function:\n");
+    let start = template
+        .find(&resource)
+        .with_context(|| format!("no {name}Function in the template"))?;
+    let memory = template[start + resource.len()..]
+        .lines()
+        .take_while(|line| line.is_empty() || line.starts_with("   "))
+        .find_map(|line| line.trim().strip_prefix("MemorySize:"))
+        .with_context(|| format!("no MemorySize for {name}Function"))?;
+    Ok(memory.trim().parse()?)
+}
+
+/// The cost of a million requests of each counted endpoint: Lambda (its CPU time on this
+/// machine at the template's memory setting, plus its round trips), API Gateway and DynamoDB.
+fn cost_report(rows: &[Row]) -> anyhow::Result<String> {
+    let mut out = String::from(
+        "| function | endpoint | memory MB | CPU ms | DynamoDB requests (in turn) | RRU | WRU \
+         | billed ms | Lambda arm64 $ | Lambda x86_64 $ | HTTP API $ | DynamoDB $ \
+         | total $ (arm64) |\n\
+         | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n",
+    );
+    for row in rows.iter().filter(|row| row.function != Emulator::FUNCTION) {
+        let (Some(demand), Some(ops)) = (&row.demand, &row.operations) else {
+            continue;
+        };
+        let memory = memory_mb(row.function)?;
+        let cost = PerMillion::of(ms(row.cpu), memory, demand);
+        let _ = writeln!(
+            out,
+            "| {} | `{}` | {memory:.0} | {:.2} | {} ({}) | {} | {} | {:.0} | {:.2} | {:.2} | {:.2} \
+             | {:.2} | **{:.2}** |",
+            row.function,
+            row.endpoint.id,
+            ms(row.cpu),
+            ops.len(),
+            demand.round_trips,
+            demand.units.read,
+            demand.units.write,
+            cost.billed_ms,
+            cost.lambda_arm64,
+            cost.lambda_x86_64,
+            cost.http_api,
+            cost.dynamodb,
+            cost.total(),
+        );
+    }
+    let _ = write!(
+        out,
+        "\nUS dollars per million requests; prices of {} (`tests/bench/src/cost.rs`): Lambda \
+         ${}/M requests and ${}/${} per GB-s (arm64/x86_64), HTTP API ${}/M, DynamoDB on demand \
+         ${}/M RRU and ${}/M WRU. Billed ms: the CPU time at the memory setting's share of a \
+         vCPU (1,769 MB is one) plus {} ms per DynamoDB round trip waited for in turn, rounded \
+         up. Request units from item sizes (see cost.rs).",
+        cost::PRICES_AS_OF,
+        cost::LAMBDA_REQUESTS,
+        cost::LAMBDA_GB_SECOND_ARM64,
+        cost::LAMBDA_GB_SECOND_X86_64,
+        cost::HTTP_API_REQUESTS,
+        cost::DYNAMODB_READ_UNITS,
+        cost::DYNAMODB_WRITE_UNITS,
+        cost::DYNAMODB_ROUND_TRIP_MS,
+    );
+    Ok(out)
+}
+
 /// The CPU time this process has used, every thread, user and system (`/proc/self/stat`, in
 /// clock ticks of 10 ms: `USER_HZ` is 100 on Linux). The emulator is another process, so over
 /// sequential requests this is the function's own work, SDK included, without the waiting.
@@ -595,6 +673,9 @@ async fn main() -> anyhow::Result<()> {
         load_average(),
         started.elapsed().as_secs_f64(),
     );
+    if options.count {
+        println!("\n{}", cost_report(&rows)?);
+    }
     Ok(())
 }
 
@@ -617,6 +698,7 @@ mod tests {
             samples: (1..=100).map(Duration::from_millis).collect(),
             cpu: Duration::ZERO,
             operations: None,
+            demand: None,
         };
         assert_eq!(row.quantile(0.5), Duration::from_millis(50));
         assert_eq!(row.quantile(0.99), Duration::from_millis(99));
