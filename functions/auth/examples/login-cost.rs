@@ -58,5 +58,13 @@ async fn main() -> anyhow::Result<()> {
     eprintln!("Argon2id m={MEMORY_KIB} KiB, t={PASSES}, p={LANES}");
     eprintln!("login (verify): {}", summary(checking));
     eprintln!("register (hash): {}", summary(hashing));
+    // What this process held at its peak: the runtime and one hash's memory at a time.
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    if let Some(peak) = status.lines().find(|line| line.starts_with("VmHWM:")) {
+        eprintln!(
+            "peak RSS while hashing: {}",
+            peak.trim_start_matches("VmHWM:").trim()
+        );
+    }
     Ok(())
 }

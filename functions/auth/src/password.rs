@@ -7,11 +7,10 @@
 
 use std::collections::HashSet;
 use std::fmt;
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock, Mutex};
 
-use argon2::password_hash::PasswordHasher as _;
-use argon2::password_hash::PasswordVerifier as _;
-use argon2::{Algorithm, Argon2, Params, Version};
+use argon2::password_hash::phc::{Output, ParamsString, PasswordHash as PhcString, Salt};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use unicode_normalization::UnicodeNormalization;
 
 /// The fewest characters a new password may have.
@@ -24,6 +23,8 @@ pub const MAX_CHARS: usize = 256;
 pub const MEMORY_KIB: u32 = 19 * 1024;
 pub const PASSES: u32 = 2;
 pub const LANES: u32 = 1;
+/// Random bytes in a salt (the PHC string format's recommendation).
+const SALT_BYTES: usize = 16;
 
 static COMMON_PASSWORDS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
     include_str!("../data/common-passwords.txt")
@@ -101,9 +102,16 @@ const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$3Wz9Yk3xK0m1vQ0sbnA5Yw$
 
 /// Hashes and checks passwords on the blocking thread pool: an Argon2 run takes tens of
 /// milliseconds of CPU, which must not stall the async executor.
+///
+/// Argon2's 19 MiB of working memory is kept between runs and reused by the next: allocated
+/// afresh for each run (what `argon2`'s `PasswordHasher` does), a run paid ~5 ms of its ~25 in
+/// page faults, and the allocator kept several copies, so that a warm `auth` held ~135 MiB
+/// after a few logins (BENCHMARKS.md §4). Runs that meet another one in progress take memory
+/// of their own, as before.
 #[derive(Debug, Clone)]
 pub struct PasswordHasher {
     params: Params,
+    memory: Arc<Mutex<Vec<Block>>>,
 }
 
 impl Default for PasswordHasher {
@@ -120,11 +128,10 @@ impl PasswordHasher {
     pub fn new() -> Self {
         #[allow(clippy::expect_used)]
         let params = Params::new(MEMORY_KIB, PASSES, LANES, None).expect("valid Argon2 parameters");
-        Self { params }
-    }
-
-    fn argon2(&self) -> Argon2<'static> {
-        Argon2::new(Algorithm::Argon2id, Version::V0x13, self.params.clone())
+        Self {
+            params,
+            memory: Arc::default(),
+        }
     }
 
     /// Hashes a password with a fresh random salt.
@@ -132,12 +139,33 @@ impl PasswordHasher {
     /// # Errors
     /// When the blocking pool is gone or the system's random source fails.
     pub async fn hash(&self, password: Password) -> anyhow::Result<PasswordHash> {
-        let argon2 = self.argon2();
+        let (params, memory) = (self.params.clone(), self.memory.clone());
         tokio::task::spawn_blocking(move || {
-            argon2
-                .hash_password(password.as_bytes())
-                .map(|hash| PasswordHash(hash.to_string()))
-                .map_err(|e| anyhow::anyhow!("hashing a password failed: {e}"))
+            let mut salt = [0u8; SALT_BYTES];
+            aws_lc_rs::rand::fill(&mut salt)
+                .map_err(|_| anyhow::anyhow!("the system's random source failed"))?;
+            let phc = PhcString {
+                algorithm: Algorithm::Argon2id.ident(),
+                version: Some(Version::V0x13.into()),
+                params: ParamsString::try_from(&params).map_err(hash_error)?,
+                salt: Some(Salt::new(&salt).map_err(hash_error)?),
+                hash: None,
+            };
+            let output = run(
+                &memory,
+                Algorithm::Argon2id,
+                Version::V0x13,
+                params,
+                &password,
+                &salt,
+            )?;
+            Ok(PasswordHash(
+                PhcString {
+                    hash: Some(output),
+                    ..phc
+                }
+                .to_string(),
+            ))
         })
         .await?
     }
@@ -152,18 +180,59 @@ impl PasswordHasher {
         password: Password,
         hash: Option<PasswordHash>,
     ) -> anyhow::Result<bool> {
-        let argon2 = self.argon2();
+        let memory = self.memory.clone();
         tokio::task::spawn_blocking(move || {
             let known = hash.is_some();
             let phc = hash.map_or_else(|| DUMMY_HASH.to_owned(), |h| h.0);
-            match argon2.verify_password(password.as_bytes(), phc.as_str()) {
-                Ok(()) => Ok(known),
-                Err(argon2::password_hash::Error::PasswordInvalid) => Ok(false),
-                Err(e) => Err(anyhow::anyhow!("checking a password hash failed: {e}")),
-            }
+            let phc = PhcString::new(&phc).map_err(hash_error)?;
+            let (Some(salt), Some(expected)) = (&phc.salt, &phc.hash) else {
+                anyhow::bail!("a stored password hash has no salt or no output");
+            };
+            let algorithm = Algorithm::try_from(phc.algorithm.as_str()).map_err(hash_error)?;
+            let version = phc
+                .version
+                .map(Version::try_from)
+                .transpose()
+                .map_err(hash_error)?
+                .unwrap_or_default();
+            let params = Params::try_from(&phc).map_err(hash_error)?;
+            let output = run(&memory, algorithm, version, params, &password, salt)?;
+            // `Output`'s equality takes the same time wherever the outputs differ.
+            Ok(known && output == *expected)
         })
         .await?
     }
+}
+
+/// One Argon2 run of `password` with `salt`, on the kept `memory` unless another run holds it.
+fn run(
+    memory: &Mutex<Vec<Block>>,
+    algorithm: Algorithm,
+    version: Version,
+    params: Params,
+    password: &Password,
+    salt: &[u8],
+) -> anyhow::Result<Output> {
+    let blocks = params.block_count();
+    let mut out = vec![0u8; params.output_len().unwrap_or(Params::DEFAULT_OUTPUT_LEN)];
+    let argon2 = Argon2::new(algorithm, version, params);
+    let mut own = Vec::new();
+    let mut kept = memory.try_lock();
+    let memory = match kept.as_deref_mut() {
+        Ok(kept) => kept,
+        Err(_) => &mut own,
+    };
+    if memory.len() < blocks {
+        memory.resize(blocks, Block::default());
+    }
+    argon2
+        .hash_password_into_with_memory(password.as_bytes(), salt, &mut out, &mut memory[..blocks])
+        .map_err(|e| anyhow::anyhow!("hashing a password failed: {e}"))?;
+    Output::new(&out).map_err(hash_error)
+}
+
+fn hash_error(e: impl fmt::Display) -> anyhow::Error {
+    anyhow::anyhow!("a password hash: {e}")
 }
 
 #[cfg(test)]
@@ -237,6 +306,46 @@ mod tests {
         assert!(
             !hasher
                 .verify(Password::new("a long passphrasf"), Some(hash))
+                .await
+                .unwrap()
+        );
+    }
+
+    #[tokio::test]
+    async fn hashes_read_both_ways_with_the_argon2_crates_own_hasher() {
+        use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
+        let hasher = PasswordHasher::new();
+        let theirs = Argon2::new(Algorithm::Argon2id, Version::V0x13, hasher.params.clone());
+        let typed = "correct horse battery staple";
+        let made_there = theirs.hash_password(typed.as_bytes()).unwrap().to_string();
+        let stored = PasswordHash::from_stored(made_there);
+        assert!(
+            hasher
+                .verify(Password::new(typed), Some(stored.clone()))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !hasher
+                .verify(Password::new("wrong"), Some(stored))
+                .await
+                .unwrap()
+        );
+        let made_here = hasher.hash(Password::new(typed)).await.unwrap();
+        theirs
+            .verify_password(typed.as_bytes(), made_here.as_str())
+            .expect("the crate checks our hash");
+        // Other parameters (a hash made before they changed) still check, on memory of
+        // their size.
+        let older = Argon2::new(
+            Algorithm::Argon2id,
+            Version::V0x13,
+            Params::new(8 * 1024, 3, 1, None).unwrap(),
+        );
+        let old = older.hash_password(typed.as_bytes()).unwrap().to_string();
+        assert!(
+            hasher
+                .verify(Password::new(typed), Some(PasswordHash::from_stored(old)))
                 .await
                 .unwrap()
         );
