@@ -8,7 +8,7 @@ use shared::{ApiError, FieldError};
 use super::{Presented, Service};
 use crate::articles::{Article, ArticleCard, ArticleId, ArticleView, MAX_PINNED, RELATED};
 use crate::document::Refs;
-use crate::fields::Slug;
+use crate::fields::{Slug, Tag};
 use crate::keys::{Facet, Kind};
 
 impl Presented for Article {
@@ -24,13 +24,28 @@ impl Presented for Article {
             .collect();
         let linked = self.link_targets();
         let wanted: Vec<(Kind, String)> = pinned.iter().chain(&linked).cloned().collect();
-        let mut published = service.store.published_cards(&wanted).await?;
+        // The pinned and linked articles' cards, and the newest articles of the first tag, in
+        // one round trip: related articles are the pinned ones, then those (unless the pinned
+        // ones are enough).
+        let first_tag = self
+            .tags
+            .as_slice()
+            .first()
+            .filter(|_| self.pinned_related.len() < RELATED);
+        let newest = async {
+            match first_tag {
+                Some(tag) => service.newest_with(tag).await.map(Some),
+                None => Ok(None),
+            }
+        };
+        let (mut published, newest) =
+            tokio::try_join!(service.store.published_cards(&wanted), newest)?;
         let pinned = pinned
             .iter()
             .filter_map(|key| published.get(key).cloned())
             .map(from_item)
             .collect::<Result<Vec<ArticleCard>, _>>()?;
-        let related = service.related(&self, pinned).await?;
+        let related = service.related(&self, pinned, newest).await?;
         published.retain(|key, _| linked.contains(key));
         Ok(self.view(service.site(), related, |kind, id| {
             published.contains_key(&(kind, id.to_owned()))
@@ -104,20 +119,23 @@ impl Service {
     }
 
     /// What `article`'s page shows as related: its `pinned` articles that are published
-    /// first, then the newest sharing a tag (primary first).
+    /// first, then the newest sharing a tag (primary first); `first_tag` is the newest of
+    /// its first tag when they were read already.
     async fn related(
         &self,
         article: &Article,
         pinned: Vec<ArticleCard>,
+        mut first_tag: Option<Vec<ArticleCard>>,
     ) -> Result<Vec<ArticleCard>, DbError> {
         let mut related = pinned;
-        let enough = i32::try_from(RELATED + 1).unwrap_or(i32::MAX);
         for tag in article.tags.as_slice() {
             if related.len() >= RELATED {
                 break;
             }
-            let facet = Facet::Tag(tag.clone());
-            let newest: Vec<ArticleCard> = self.store.newest(Kind::Article, &facet, enough).await?;
+            let newest = match first_tag.take() {
+                Some(newest) => newest,
+                None => self.newest_with(tag).await?,
+            };
             for card in newest {
                 if card.id != article.id && !related.iter().any(|r| r.id == card.id) {
                     related.push(card);
@@ -126,5 +144,14 @@ impl Service {
         }
         related.truncate(RELATED);
         Ok(related)
+    }
+
+    /// The newest articles carrying `tag`: enough to show [`RELATED`] of them besides the
+    /// article itself.
+    async fn newest_with(&self, tag: &Tag) -> Result<Vec<ArticleCard>, DbError> {
+        let enough = i32::try_from(RELATED + 1).unwrap_or(i32::MAX);
+        self.store
+            .newest(Kind::Article, &Facet::Tag(tag.clone()), enough)
+            .await
     }
 }

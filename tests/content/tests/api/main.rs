@@ -11,6 +11,7 @@ mod paging;
 mod projects;
 mod publishing;
 mod reindex;
+mod related;
 mod round_trips;
 mod search;
 mod seo;
