@@ -6,7 +6,15 @@
 //! from configuration as a JWKS document, the algorithm is pinned to RS256, the key is chosen
 //! only by `kid` among configured keys (a token's own `jku`, `x5u` or `jwk` are never
 //! followed), and issuer, audience, expiry and not-before are checked with 30 s of leeway.
+//!
+//! A client sends the same access token with each of its requests for up to 15 minutes, and
+//! checking its RSA signature is a third of a warm request's instructions: each function
+//! remembers the tokens it verified (by their whole text, at most [`REMEMBERED_TOKENS`]), and a
+//! token it has seen costs a lookup and an expiry check, not another signature check.
 
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use jsonwebtoken::{Algorithm, Validation};
@@ -21,6 +29,8 @@ pub const ACCESS_TOKEN_TYPE: &str = "at+jwt";
 pub const MAX_ACCESS_TOKEN_TTL: Duration = Duration::from_secs(15 * 60);
 /// Clock skew tolerated on `exp`, `nbf` and `iat`.
 pub const LEEWAY: Duration = Duration::from_secs(30);
+/// The most verified tokens a function remembers (a few hundred KB at most).
+pub const REMEMBERED_TOKENS: usize = 256;
 
 mod caller;
 mod keys;
@@ -67,11 +77,25 @@ impl TokenSettings {
     }
 }
 
+/// Tokens that verified, by their text, with what they said and their `exp`.
+type Verified = HashMap<Box<str>, (AuthSession, i64)>;
+
 /// Verifies access tokens; built once per cold start, shared by every request.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct AccessTokenVerifier {
     keys: VerifyingKeys,
     validation: Validation,
+    /// Tokens that verified, by their text: what they said and when they expire (shared by
+    /// clones: they verify alike).
+    verified: Arc<Mutex<Verified>>,
+}
+
+impl fmt::Debug for AccessTokenVerifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AccessTokenVerifier")
+            .field("keys", &self.keys)
+            .finish_non_exhaustive()
+    }
 }
 
 impl AccessTokenVerifier {
@@ -84,7 +108,11 @@ impl AccessTokenVerifier {
         validation.set_issuer(&[&settings.issuer]);
         validation.set_audience(&[&settings.audience]);
         validation.set_required_spec_claims(&["exp", "nbf", "iat", "iss", "aud", "sub"]);
-        Self { keys, validation }
+        Self {
+            keys,
+            validation,
+            verified: Arc::default(),
+        }
     }
 
     /// From `JWKS` (the access-token public keys, as a JWKS document), `JWT_ISSUER` and
@@ -114,6 +142,24 @@ impl AccessTokenVerifier {
     /// # Errors
     /// [`TokenRejected`] when any check fails.
     pub fn verify_session(&self, token: &str) -> Result<AuthSession, TokenRejected> {
+        self.verify_session_at(token, time::OffsetDateTime::now_utc().unix_timestamp())
+    }
+
+    /// [`Self::verify_session`] at `now` (Unix seconds): a remembered token is checked
+    /// against it; a new one's signature, issuer, audience and `nbf` are checked against the
+    /// system clock by `jsonwebtoken`, its `iat` and `exp` against `now` too.
+    fn verify_session_at(&self, token: &str, now: i64) -> Result<AuthSession, TokenRejected> {
+        let leeway = LEEWAY.as_secs() as i64;
+        let expired = |exp: i64| exp < now - leeway;
+        let mut verified = self.verified.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((session, exp)) = verified.get(token) {
+            if !expired(*exp) {
+                return Ok(session.clone());
+            }
+            verified.remove(token);
+            return Err(TokenRejected::Invalid("ExpiredSignature".into()));
+        }
+        drop(verified);
         let SessionBoundClaims {
             access: claims,
             sid,
@@ -124,8 +170,6 @@ impl AccessTokenVerifier {
         if claims.token_use != "access" {
             return Err(TokenRejected::WrongType);
         }
-        let leeway = LEEWAY.as_secs() as i64;
-        let now = time::OffsetDateTime::now_utc().unix_timestamp();
         if claims.iat > now + leeway {
             return Err(TokenRejected::Invalid("issued in the future".into()));
         }
@@ -134,16 +178,27 @@ impl AccessTokenVerifier {
                 "lives longer than 15 minutes".into(),
             ));
         }
-        let user = AuthUser {
-            id: claims.sub,
-            role: claims.role,
-            name: claims.name,
-        };
-        Ok(AuthSession {
-            user,
+        if expired(claims.exp) {
+            return Err(TokenRejected::Invalid("ExpiredSignature".into()));
+        }
+        let session = AuthSession {
+            user: AuthUser {
+                id: claims.sub,
+                role: claims.role,
+                name: claims.name,
+            },
             session: sid,
             epoch: session_epoch,
-        })
+        };
+        let mut verified = self.verified.lock().unwrap_or_else(PoisonError::into_inner);
+        if verified.len() >= REMEMBERED_TOKENS {
+            verified.retain(|_, (_, exp)| !expired(*exp));
+            if verified.len() >= REMEMBERED_TOKENS {
+                verified.clear();
+            }
+        }
+        verified.insert(token.into(), (session.clone(), claims.exp));
+        Ok(session)
     }
 }
 

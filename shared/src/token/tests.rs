@@ -217,3 +217,50 @@ fn a_token_and_the_public_key_are_what_jsonwebtoken_makes_of_the_same_key() {
     theirs_public.common.public_key_use = Some(jsonwebtoken::jwk::PublicKeyUse::Signature);
     assert_eq!(key.public_jwk(), &theirs_public);
 }
+
+#[test]
+fn a_remembered_token_is_the_same_text_that_verified_and_still_expires() {
+    let issuer = issuer();
+    let verifier = verifier(&issuer);
+    let user = UserId::new();
+    let token = issuer
+        .issue(user, Role::Learner, "Grace Hopper")
+        .unwrap()
+        .token;
+    let token = token.expose();
+    let first = verifier.verify_session(token).unwrap();
+    assert_eq!(
+        verifier.verify_session(token),
+        Ok(first),
+        "remembered alike"
+    );
+
+    // A copy with one character of its signature changed is another text: checked, refused.
+    let mut forged = token.to_owned();
+    let last = forged.pop().unwrap();
+    forged.push(if last == 'A' { 'B' } else { 'A' });
+    assert!(matches!(
+        verifier.verify_session(&forged),
+        Err(TokenRejected::Invalid(_))
+    ));
+
+    // Past its expiry (and the leeway), the remembered token is refused and forgotten.
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let later = now + 600 + LEEWAY.as_secs() as i64 + 1;
+    assert!(verifier.verify_session_at(token, later).is_err());
+    assert_eq!(verifier.verified.lock().unwrap().len(), 0);
+}
+
+#[test]
+fn at_most_so_many_tokens_are_remembered() {
+    let issuer = issuer();
+    let verifier = verifier(&issuer);
+    for _ in 0..=REMEMBERED_TOKENS {
+        let token = issuer
+            .issue(UserId::new(), Role::Learner, "L")
+            .unwrap()
+            .token;
+        verifier.verify(token.expose()).unwrap();
+    }
+    assert!(verifier.verified.lock().unwrap().len() <= REMEMBERED_TOKENS);
+}
