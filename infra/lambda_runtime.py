@@ -91,6 +91,8 @@ class RuntimeApi:
         self.closing = threading.Event()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self.server.daemon_threads = True
+        # A function stopped mid-poll (a measurement ends it) resets its connection: not news.
+        self.server.handle_error = lambda *_: None
         self.server.api = self
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
