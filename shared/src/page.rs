@@ -271,15 +271,15 @@ impl CursorKeySource {
         })
     }
 
-    /// The key, read from its secret with `sdk`'s credentials if it is in one.
+    /// The key, read from `secrets` if it is in one.
     ///
     /// # Errors
     /// When the secret cannot be read or its string is too short to be a key.
-    pub async fn load(self, sdk: &aws_config::SdkConfig) -> anyhow::Result<CursorKey> {
+    pub async fn load(self, secrets: &crate::token::Secrets) -> anyhow::Result<CursorKey> {
         match self {
             Self::Key(key) => Ok(key),
             Self::Secret(arn) => {
-                let secret = crate::token::read_secret(sdk, &arn).await?;
+                let secret = secrets.read(&arn).await?;
                 CursorKey::new(secret.as_bytes())
                     .map_err(|why| anyhow::anyhow!("the cursor key in the secret {arn} {why}"))
             }

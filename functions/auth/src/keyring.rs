@@ -2,7 +2,7 @@
 //! public keys `auth` publishes at `/.well-known/jwks.json`.
 
 use jsonwebtoken::jwk::JwkSet;
-use shared::token::SigningKey;
+use shared::token::{Secrets, SigningKey};
 
 use crate::config::Config;
 
@@ -12,11 +12,8 @@ use crate::config::Config;
 /// # Errors
 /// When the key cannot be loaded, or `JWKS` publishes another public key under its kid. The
 /// messages never contain key material.
-pub async fn load_signing_key(
-    config: &Config,
-    sdk: &aws_config::SdkConfig,
-) -> anyhow::Result<SigningKey> {
-    let key = SigningKey::load(&config.signing_key_id, &config.signing_key, sdk).await?;
+pub async fn load_signing_key(config: &Config, secrets: &Secrets) -> anyhow::Result<SigningKey> {
+    let key = SigningKey::load(&config.signing_key_id, &config.signing_key, secrets).await?;
     published_half(&key, &config.jwks)?;
     Ok(key)
 }
@@ -31,12 +28,12 @@ pub async fn load_signing_key(
 /// [`check_certificate_keys`](crate::config::check_certificate_keys).
 pub async fn load_certificate_keys(
     config: &Config,
-    sdk: &aws_config::SdkConfig,
+    secrets: &Secrets,
 ) -> anyhow::Result<Option<JwkSet>> {
     let Some(arn) = &config.certificate_jwks_secret else {
         return Ok(config.certificate_jwks.clone());
     };
-    let document = shared::token::read_secret(sdk, arn).await?;
+    let document = secrets.read(arn).await?;
     let set: JwkSet = serde_json::from_str(&document)
         .map_err(|e| anyhow::anyhow!("the secret {arn} holds no JWKS document: {e}"))?;
     shared::token::VerifyingKeys::from_jwks_set(&set)

@@ -28,7 +28,7 @@ use axum::extract::FromRef;
 use shared::account::AccountStates;
 use shared::clock::Clock;
 use shared::dynamo::Table;
-use shared::token::{AccessTokenIssuer, AccessTokenVerifier, VerifyingKeys};
+use shared::token::{AccessTokenIssuer, AccessTokenVerifier, Secrets, VerifyingKeys};
 
 pub use config::Config;
 
@@ -70,11 +70,12 @@ impl AppState {
     /// When the signing key cannot be loaded or does not match `JWKS`.
     pub async fn from_config(config: Config, sdk: &aws_config::SdkConfig) -> anyhow::Result<Self> {
         let db = shared::dynamo::client(sdk, &config.dynamo);
+        let secrets = Secrets::new(sdk);
         let loading = async {
             tokio::try_join!(
-                keyring::load_signing_key(&config, sdk),
-                keyring::load_certificate_keys(&config, sdk),
-                config.cursor_key.clone().load(sdk),
+                keyring::load_signing_key(&config, &secrets),
+                keyring::load_certificate_keys(&config, &secrets),
+                config.cursor_key.clone().load(&secrets),
             )
         };
         let (signing_key, certificate_keys, cursors) =

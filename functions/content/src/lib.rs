@@ -54,7 +54,8 @@ impl AppState {
     /// When the cursor key cannot be read.
     pub async fn from_config(config: Config, sdk: &aws_config::SdkConfig) -> anyhow::Result<Self> {
         let db = shared::dynamo::client(sdk, &config.dynamo);
-        let loading = config.cursor_key.load(sdk);
+        let secrets = shared::token::Secrets::new(sdk);
+        let loading = config.cursor_key.load(&secrets);
         let cursors =
             shared::dynamo::while_connecting(&db, &config.dynamo, &config.table, loading).await?;
         let store = Store::new(

@@ -36,7 +36,7 @@ use shared::catalog::CourseId;
 use shared::clock::Timestamp;
 use shared::config::BaseUrl;
 use shared::identity::UserId;
-use shared::token::SigningKey;
+use shared::token::{Secrets, SigningKey};
 
 use crate::config::CertificateKeyConfig;
 
@@ -143,9 +143,9 @@ impl CertificateIssuer {
     pub async fn load(
         config: &CertificateKeyConfig,
         base_url: BaseUrl,
-        sdk: &aws_config::SdkConfig,
+        secrets: &Secrets,
     ) -> anyhow::Result<Self> {
-        let key = SigningKey::load(&config.kid, &config.source, sdk)
+        let key = SigningKey::load(&config.kid, &config.source, secrets)
             .await
             .context("loading the certificate key")?;
         Ok(Self::new(key, base_url))

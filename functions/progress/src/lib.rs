@@ -25,7 +25,7 @@ use axum::extract::FromRef;
 use shared::account::AccountStates;
 use shared::clock::Clock;
 use shared::dynamo::Table;
-use shared::token::AccessTokenVerifier;
+use shared::token::{AccessTokenVerifier, Secrets};
 
 pub use config::Config;
 
@@ -56,10 +56,11 @@ impl AppState {
     /// When either key cannot be loaded.
     pub async fn from_config(config: Config, sdk: &aws_config::SdkConfig) -> anyhow::Result<Self> {
         let db = shared::dynamo::client(sdk, &config.dynamo);
+        let secrets = Secrets::new(sdk);
         let loading = async {
             tokio::try_join!(
-                CertificateIssuer::load(&config.certificate_key, config.public_base_url, sdk),
-                config.cursor_key.load(sdk),
+                CertificateIssuer::load(&config.certificate_key, config.public_base_url, &secrets),
+                config.cursor_key.load(&secrets),
             )
         };
         let (issuer, cursors) =

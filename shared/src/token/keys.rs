@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use aws_lc_rs::signature::KeyPair as _;
 use base64::Engine;
@@ -148,41 +148,57 @@ impl KeySource {
 
 impl SigningKey {
     /// Loads the key `kid` from `source`, once per cold start: the file is read without
-    /// blocking the runtime; the secret is fetched with `sdk`'s credentials.
+    /// blocking the runtime; the secret is fetched from `secrets`.
     ///
     /// # Errors
     /// When the key cannot be read or is not an RSA private key. The messages never contain
     /// key material.
-    pub async fn load(
-        kid: &str,
-        source: &KeySource,
-        sdk: &aws_config::SdkConfig,
-    ) -> anyhow::Result<Self> {
+    pub async fn load(kid: &str, source: &KeySource, secrets: &Secrets) -> anyhow::Result<Self> {
         let pem = match source {
             KeySource::File(path) => tokio::fs::read(path)
                 .await
                 .map_err(|e| anyhow::anyhow!("cannot read the key file {}: {e}", path.display()))?,
-            KeySource::Secret(arn) => read_secret(sdk, arn).await?.into_bytes(),
+            KeySource::Secret(arn) => secrets.read(arn).await?.into_bytes(),
         };
         Self::from_pem(kid, &pem).map_err(anyhow::Error::msg)
     }
 }
 
-/// The secret string of the Secrets Manager secret `arn`, read with `sdk`'s credentials (once
-/// per cold start: keys and key sets).
-///
-/// # Errors
-/// When it cannot be read or holds no string. The message names the secret, never its value.
-pub async fn read_secret(sdk: &aws_config::SdkConfig, arn: &str) -> anyhow::Result<String> {
-    aws_sdk_secretsmanager::Client::new(sdk)
-        .get_secret_value()
-        .secret_id(arn)
-        .send()
-        .await
-        .map_err(|e| anyhow::Error::new(e).context(format!("reading the secret {arn}")))?
-        .secret_string()
-        .map(str::to_owned)
-        .ok_or_else(|| anyhow::anyhow!("the secret {arn} has no secret string"))
+/// Secrets Manager, for the secrets a cold start reads (keys and key sets), through one client
+/// built at the first read: building an SDK client is ~1.2 M instructions (its endpoint
+/// partitions, its connector), and auth reads three secrets, at once.
+#[derive(Debug, Clone)]
+pub struct Secrets {
+    sdk: aws_config::SdkConfig,
+    client: Arc<OnceLock<aws_sdk_secretsmanager::Client>>,
+}
+
+impl Secrets {
+    /// Secrets read with `sdk`'s credentials.
+    pub fn new(sdk: &aws_config::SdkConfig) -> Self {
+        Self {
+            sdk: sdk.clone(),
+            client: Arc::default(),
+        }
+    }
+
+    /// The secret string of the secret `arn`.
+    ///
+    /// # Errors
+    /// When it cannot be read or holds no string. The message names the secret, never its
+    /// value.
+    pub async fn read(&self, arn: &str) -> anyhow::Result<String> {
+        self.client
+            .get_or_init(|| aws_sdk_secretsmanager::Client::new(&self.sdk))
+            .get_secret_value()
+            .secret_id(arn)
+            .send()
+            .await
+            .map_err(|e| anyhow::Error::new(e).context(format!("reading the secret {arn}")))?
+            .secret_string()
+            .map(str::to_owned)
+            .ok_or_else(|| anyhow::anyhow!("the secret {arn} has no secret string"))
+    }
 }
 
 /// A bearer token (a signed access token) on its way to its holder. Its `Debug` shows nothing,

@@ -38,9 +38,7 @@ mod keys;
 mod tests;
 
 pub use caller::{AuthSession, AuthUser, CurrentUser, MaybeAuthUser, VerifiedUser};
-pub use keys::{
-    BearerToken, KeySource, SigningKey, TokenRejected, VerifyingKeys, jwks, read_secret,
-};
+pub use keys::{BearerToken, KeySource, Secrets, SigningKey, TokenRejected, VerifyingKeys, jwks};
 
 /// The claims of an access token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
