@@ -171,6 +171,8 @@ pub struct CourseSummary {
     pub status: PublicationStatus,
     /// The instructors who own the course (its authors; they see its statistics).
     pub instructors: Vec<UserId>,
+    /// Stored as one JSON string (`content` writes it so), or as maps by older writes.
+    #[serde(deserialize_with = "crate::dynamo::from_json_attribute")]
     pub outline: Outline,
 }
 

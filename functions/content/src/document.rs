@@ -14,6 +14,7 @@ use shared::FieldError;
 use shared::catalog::{CourseId, PublicationStatus};
 use shared::clock::Timestamp;
 use shared::config::BaseUrl;
+use shared::dynamo::{DbError, Item};
 use shared::identity::{Role, UserId};
 use shared::token::AuthUser;
 
@@ -221,6 +222,15 @@ pub trait Document:
             .into_iter()
             .chain(self.tags().iter().cloned().map(Facet::Tag))
             .collect()
+    }
+
+    /// Stores some of its attributes otherwise than serde writes them into `item`: nothing by
+    /// default.
+    ///
+    /// # Errors
+    /// When an attribute has no representation (a bug).
+    fn compact(&self, _item: &mut Item) -> Result<(), DbError> {
+        Ok(())
     }
 
     fn card(&self, site: &BaseUrl) -> Self::Card;

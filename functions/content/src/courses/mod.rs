@@ -26,6 +26,7 @@ use shared::FieldError;
 use shared::catalog::{CourseId, LessonId, LessonOutline, ModuleId, Outline};
 use shared::clock::Timestamp;
 use shared::config::BaseUrl;
+use shared::dynamo::{DbError, Item, json_attribute};
 use shared::identity::{Role, UserId};
 use shared::token::AuthUser;
 
@@ -61,6 +62,8 @@ pub struct Course {
     #[serde(flatten)]
     pub lifecycle: Lifecycle,
     pub seo: Seo,
+    /// Stored as one JSON string (see [`Document::compact`]), read in either form.
+    #[serde(deserialize_with = "shared::dynamo::from_json_attribute")]
     pub outline: Outline,
     /// Slugs its lessons had before, and the lesson each belongs to: old lesson URLs redirect.
     #[serde(default)]
@@ -232,6 +235,13 @@ impl Document for Course {
             level: Some(self.level),
             sections,
         }
+    }
+
+    /// The outline as one JSON string: a page reads it whole, and the 21-lesson demo course's
+    /// nested maps cost more to read than the rest of its request.
+    fn compact(&self, item: &mut Item) -> Result<(), DbError> {
+        item.insert("outline".to_owned(), json_attribute(&self.outline)?);
+        Ok(())
     }
 
     fn card(&self, site: &BaseUrl) -> CourseCard {

@@ -68,6 +68,7 @@ fn document_item<D: Document>(doc: &D) -> Result<Item, WriteError> {
     let key = keys::entity(D::KIND, &doc.id().to_string());
     let (gsi1pk, gsi1sk) = keys::by_slug(D::KIND, doc.slug());
     let mut item = with_key(to_item(doc)?, &key, D::KIND.as_str());
+    doc.compact(&mut item)?;
     item.extend([
         (GSI1_PK.to_owned(), s(gsi1pk)),
         (GSI1_SK.to_owned(), s(gsi1sk)),
