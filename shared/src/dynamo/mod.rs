@@ -368,7 +368,11 @@ mod tests {
         as_string.insert("nested".into(), json_attribute(&value.nested).unwrap());
         assert!(matches!(&as_string["nested"], AttributeValue::S(json) if json.starts_with('{')));
         assert_eq!(from_item::<Stored>(as_string).unwrap(), value);
-        assert_eq!(from_item::<Stored>(as_maps).unwrap(), value, "an item written before");
+        assert_eq!(
+            from_item::<Stored>(as_maps).unwrap(),
+            value,
+            "an item written before"
+        );
         let mut broken = to_item(&value).unwrap();
         broken.insert("nested".into(), s("{not json"));
         assert!(from_item::<Stored>(broken).is_err());
