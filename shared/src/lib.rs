@@ -19,6 +19,7 @@ pub mod identity;
 pub mod ids;
 pub mod json;
 pub mod page;
+pub mod sdk;
 pub mod telemetry;
 pub mod text;
 pub mod tls;

@@ -9,12 +9,13 @@
 //! letter and, hashed, in the table. A job that fails is received again (SQS retries it, then
 //! moves it to the dead-letter queue, whose alarm pages).
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use shared::clock::Timestamp;
 use shared::identity::UserId;
+use shared::sdk::OnFirstUse;
 
 use crate::config::{Lifetimes, QueueSettings};
 use crate::email::Email;
@@ -46,36 +47,31 @@ impl MailJob {
     }
 }
 
-/// Where the request path posts jobs.
-///
-/// Its SQS client is built when the first job is posted, not at the cold start: building an SDK
-/// client parses the SDK's endpoint partitions and sets up its HTTPS connector (~1.2 M
-/// instructions, an eighth of auth's init), and most requests post no mail.
+/// Where the request path posts jobs. Its SQS client is built when the first job is posted:
+/// most requests post no mail.
 #[derive(Debug, Clone)]
 pub struct MailQueue {
-    sdk: aws_config::SdkConfig,
+    client: OnFirstUse<aws_sdk_sqs::Client>,
     endpoint: Option<String>,
     url: String,
-    client: Arc<OnceLock<aws_sdk_sqs::Client>>,
 }
 
 impl MailQueue {
     /// The queue at `settings.url`, with a short timeout: a slow SQS must not hold a request.
     pub fn new(sdk: &aws_config::SdkConfig, settings: &QueueSettings) -> Self {
         Self {
-            sdk: sdk.clone(),
+            client: OnFirstUse::new(sdk),
             endpoint: settings.endpoint.clone(),
             url: settings.url.clone(),
-            client: Arc::default(),
         }
     }
 
     fn client(&self) -> &aws_sdk_sqs::Client {
-        self.client.get_or_init(|| {
+        self.client.get(|sdk| {
             let timeouts = aws_sdk_sqs::config::timeout::TimeoutConfig::builder()
                 .operation_timeout(Duration::from_secs(2))
                 .build();
-            let mut config = aws_sdk_sqs::config::Builder::from(&self.sdk).timeout_config(timeouts);
+            let mut config = aws_sdk_sqs::config::Builder::from(sdk).timeout_config(timeouts);
             if let Some(endpoint) = &self.endpoint {
                 config = config.endpoint_url(endpoint);
             }

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use aws_lc_rs::signature::KeyPair as _;
 use base64::Engine;
@@ -17,6 +17,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::config::{ConfigError, Env, Sourced};
+use crate::sdk::OnFirstUse;
 
 /// A private RS256 key, parsed once, and the public JWK that verifies its signatures.
 pub struct SigningKey {
@@ -165,21 +166,14 @@ impl SigningKey {
 }
 
 /// Secrets Manager, for the secrets a cold start reads (keys and key sets), through one client
-/// built at the first read: building an SDK client is ~1.2 M instructions (its endpoint
-/// partitions, its connector), and auth reads three secrets, at once.
+/// built at the first read (auth reads three secrets, at once; content none in a local stack).
 #[derive(Debug, Clone)]
-pub struct Secrets {
-    sdk: aws_config::SdkConfig,
-    client: Arc<OnceLock<aws_sdk_secretsmanager::Client>>,
-}
+pub struct Secrets(OnFirstUse<aws_sdk_secretsmanager::Client>);
 
 impl Secrets {
     /// Secrets read with `sdk`'s credentials.
     pub fn new(sdk: &aws_config::SdkConfig) -> Self {
-        Self {
-            sdk: sdk.clone(),
-            client: Arc::default(),
-        }
+        Self(OnFirstUse::new(sdk))
     }
 
     /// The secret string of the secret `arn`.
@@ -188,8 +182,8 @@ impl Secrets {
     /// When it cannot be read or holds no string. The message names the secret, never its
     /// value.
     pub async fn read(&self, arn: &str) -> anyhow::Result<String> {
-        self.client
-            .get_or_init(|| aws_sdk_secretsmanager::Client::new(&self.sdk))
+        self.0
+            .get(aws_sdk_secretsmanager::Client::new)
             .get_secret_value()
             .secret_id(arn)
             .send()
