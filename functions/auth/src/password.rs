@@ -149,23 +149,16 @@ impl PasswordHasher {
                 version: Some(Version::V0x13.into()),
                 params: ParamsString::try_from(&params).map_err(hash_error)?,
                 salt: Some(Salt::new(&salt).map_err(hash_error)?),
-                hash: None,
+                hash: Some(run(
+                    &memory,
+                    Algorithm::Argon2id,
+                    Version::V0x13,
+                    params,
+                    &password,
+                    &salt,
+                )?),
             };
-            let output = run(
-                &memory,
-                Algorithm::Argon2id,
-                Version::V0x13,
-                params,
-                &password,
-                &salt,
-            )?;
-            Ok(PasswordHash(
-                PhcString {
-                    hash: Some(output),
-                    ..phc
-                }
-                .to_string(),
-            ))
+            Ok(PasswordHash(phc.to_string()))
         })
         .await?
     }

@@ -1,9 +1,9 @@
 //! Opaque tokens: refresh tokens and the email tokens that verify an address or reset a
 //! password. Each is 256 random bits; only its SHA-256 is stored, so a copy of the table lets
-//! nobody sign in. A refresh token starts with its account's id and a dot, so that a refresh
-//! reads the token's record and the account in one request; the id is part of what is hashed,
-//! so it cannot be changed without losing the token. (A fast hash is right here, unlike for passwords: nobody can guess 256
-//! random bits, however fast they can try.)
+//! nobody sign in. (A fast hash is right here, unlike for passwords: nobody can guess 256
+//! random bits, however fast they can try.) A refresh token starts with its account's id and a
+//! dot, so that a refresh reads the token's record and the account in one request; the id is
+//! part of what is hashed, so it cannot be changed without losing the token.
 
 use std::fmt;
 

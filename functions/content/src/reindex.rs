@@ -1,7 +1,8 @@
 //! Gives every document of a content table the entries a write of it makes today — its
 //! workspace entries and, published, its listing cards and search entry — for a table whose
-//! documents were written before search, the workspace and the sitemap's cards existed (`content-admin reindex`, once, after the
-//! deploy that brings them; running it again rewrites the same entries).
+//! documents were written before search, the workspace and the sitemap's cards existed
+//! (`content-admin reindex`, once, after the deploy that brings them; running it again rewrites
+//! the same entries).
 //!
 //! It reads the table whole, a page at a time (a `Scan` with a filter on the entity: an
 //! operator's command, never a request's path, which reads no more than its keys name), and
