@@ -1,11 +1,11 @@
-//! Keys: the private key that signs (loaded once per cold start), the public keys that verify
-//! (read from a JWKS document), and the bearer token a signature makes.
+//! Keys: the private key that signs (read once per cold start, checked before its first
+//! signature), the public keys that verify (read from a JWKS document), and the bearer token a
+//! signature makes.
 
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
-use aws_lc_rs::signature::KeyPair as _;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::jwk::{
@@ -19,10 +19,17 @@ use serde::de::DeserializeOwned;
 use crate::config::{ConfigError, Env, Sourced};
 use crate::sdk::OnFirstUse;
 
-/// A private RS256 key, parsed once, and the public JWK that verifies its signatures.
+/// A private RS256 key and the public JWK that verifies its signatures.
+///
+/// Reading the key takes its public half from the DER; aws-lc parses and checks the whole key
+/// (`RSA_check_key`: 3.1 M instructions, most of a cold start's) once, before the first
+/// signature, so a cold start that signs nothing never pays for it and nothing is ever signed
+/// with a key that failed it.
 pub struct SigningKey {
     kid: String,
-    key: aws_lc_rs::rsa::KeyPair,
+    /// The PKCS#1 `RSAPrivateKey` DER, until it is parsed.
+    der: Vec<u8>,
+    key: OnceLock<aws_lc_rs::rsa::KeyPair>,
     public: Jwk,
 }
 
@@ -50,10 +57,12 @@ impl SigningKey {
             .map_err(|_| anyhow::anyhow!("encoding the RSA key failed"))?;
         let pem = pem_encode("PRIVATE KEY", der.as_ref());
         let key = Self::from_pem(kid, pem.as_bytes()).map_err(anyhow::Error::msg)?;
+        key.pair().map_err(anyhow::Error::msg)?;
         Ok((key, pem))
     }
 
-    /// Reads an RSA private key in PEM (PKCS#1 or PKCS#8).
+    /// Reads an RSA private key in PEM (PKCS#1 or PKCS#8) and its public half; the whole key is
+    /// checked before its first signature.
     ///
     /// # Errors
     /// When the PEM is not an RSA private key. The message never contains the key.
@@ -61,14 +70,13 @@ impl SigningKey {
         if kid.is_empty() || kid.len() > 64 {
             return Err("a key id must be 1 to 64 characters".into());
         }
-        // jsonwebtoken reads the PEM (PKCS#1 or PKCS#8) to the RSAPrivateKey DER; aws-lc
-        // parses and checks that once here, not again for every signature as
-        // `jsonwebtoken::encode` would.
+        // jsonwebtoken reads the PEM (PKCS#1 or PKCS#8) to the RSAPrivateKey DER.
         let der = EncodingKey::from_rsa_pem(pem)
-            .map_err(|_| "the signing key is not an RSA private key in PEM".to_owned())?;
-        let key = aws_lc_rs::rsa::KeyPair::from_der(der.as_bytes())
-            .map_err(|_| "the signing key is not a usable RSA private key".to_owned())?;
-        let public = key.public_key();
+            .map_err(|_| "the signing key is not an RSA private key in PEM".to_owned())?
+            .as_bytes()
+            .to_vec();
+        let (n, e) = public_half(&der)
+            .ok_or_else(|| "the signing key is not an RSA private key in PEM".to_owned())?;
         let public = Jwk {
             common: CommonParameters {
                 key_id: Some(kid.to_owned()),
@@ -78,15 +86,33 @@ impl SigningKey {
             },
             algorithm: AlgorithmParameters::RSA(RSAKeyParameters {
                 key_type: RSAKeyType::RSA,
-                n: URL_SAFE_NO_PAD.encode(public.modulus().big_endian_without_leading_zero()),
-                e: URL_SAFE_NO_PAD.encode(public.exponent().big_endian_without_leading_zero()),
+                n: URL_SAFE_NO_PAD.encode(n),
+                e: URL_SAFE_NO_PAD.encode(e),
             }),
         };
         Ok(Self {
             kid: kid.to_owned(),
-            key,
+            der,
+            key: OnceLock::new(),
             public,
         })
+    }
+
+    /// The key as aws-lc signs with it, parsed and checked at the first call.
+    ///
+    /// # Errors
+    /// When aws-lc refuses the key (its parts do not make one RSA key).
+    fn pair(&self) -> Result<&aws_lc_rs::rsa::KeyPair, String> {
+        if let Some(pair) = self.key.get() {
+            return Ok(pair);
+        }
+        let pair = aws_lc_rs::rsa::KeyPair::from_der(&self.der).map_err(|_| {
+            format!(
+                "the signing key {} is not a usable RSA private key",
+                self.kid
+            )
+        })?;
+        Ok(self.key.get_or_init(|| pair))
     }
 
     pub fn kid(&self) -> &str {
@@ -110,18 +136,37 @@ impl SigningKey {
         let mut token = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&header)?);
         token.push('.');
         URL_SAFE_NO_PAD.encode_string(serde_json::to_vec(claims)?, &mut token);
-        let mut signature = vec![0; self.key.public_modulus_len()];
-        self.key
-            .sign(
-                &aws_lc_rs::signature::RSA_PKCS1_SHA256,
-                &aws_lc_rs::rand::SystemRandom::new(),
-                token.as_bytes(),
-                &mut signature,
-            )
-            .map_err(|_| anyhow::anyhow!("signing a token failed"))?;
+        let key = self.pair().map_err(anyhow::Error::msg)?;
+        let mut signature = vec![0; key.public_modulus_len()];
+        key.sign(
+            &aws_lc_rs::signature::RSA_PKCS1_SHA256,
+            &aws_lc_rs::rand::SystemRandom::new(),
+            token.as_bytes(),
+            &mut signature,
+        )
+        .map_err(|_| anyhow::anyhow!("signing a token failed"))?;
         token.push('.');
         URL_SAFE_NO_PAD.encode_string(signature, &mut token);
         Ok(token)
+    }
+}
+
+/// The modulus and public exponent of a PKCS#1 `RSAPrivateKey` (`SEQUENCE { version, n, e,
+/// … }`), big-endian without leading zeros; `None` when the DER is not one.
+fn public_half(der: &[u8]) -> Option<(Vec<u8>, Vec<u8>)> {
+    use simple_asn1::{ASN1Block, BigInt};
+    let unsigned = |n: &BigInt| (*n > BigInt::from(0u8)).then(|| n.to_bytes_be().1);
+    match simple_asn1::from_der(der).ok()?.as_slice() {
+        [ASN1Block::Sequence(_, fields)] => match fields.as_slice() {
+            [
+                ASN1Block::Integer(_, _),
+                ASN1Block::Integer(_, n),
+                ASN1Block::Integer(_, e),
+                ..,
+            ] => Some((unsigned(n)?, unsigned(e)?)),
+            _ => None,
+        },
+        _ => None,
     }
 }
 
@@ -218,7 +263,7 @@ impl fmt::Debug for BearerToken {
     }
 }
 
-fn pem_encode(label: &str, der: &[u8]) -> String {
+pub(super) fn pem_encode(label: &str, der: &[u8]) -> String {
     let body = base64::engine::general_purpose::STANDARD.encode(der);
     let mut pem = format!("-----BEGIN {label}-----\n");
     for line in body.as_bytes().chunks(64) {

@@ -264,3 +264,35 @@ fn at_most_so_many_tokens_are_remembered() {
     }
     assert!(verifier.verified.lock().unwrap().len() <= REMEMBERED_TOKENS);
 }
+
+#[test]
+fn a_key_whose_parts_do_not_make_one_rsa_key_signs_nothing() {
+    // The last part of an RSAPrivateKey is the CRT coefficient q⁻¹ mod p: changed, the key
+    // still reads (its public half is intact) but aws-lc's check refuses it before it signs.
+    let der = jsonwebtoken::EncodingKey::from_rsa_pem(TEST_KEY.as_bytes()).unwrap();
+    let mut der = der.as_bytes().to_vec();
+    *der.last_mut().unwrap() ^= 1;
+    let key = SigningKey::from_pem(
+        "test-1",
+        keys::pem_encode("RSA PRIVATE KEY", &der).as_bytes(),
+    )
+    .unwrap();
+    let good = SigningKey::from_pem("test-1", TEST_KEY.as_bytes()).unwrap();
+    assert_eq!(key.public_jwk(), good.public_jwk());
+    for _ in 0..2 {
+        let refused = key
+            .sign(ACCESS_TOKEN_TYPE, &claims(UserId::new()))
+            .unwrap_err();
+        assert!(
+            refused.to_string().contains("not a usable RSA private key"),
+            "{refused}"
+        );
+    }
+    assert!(
+        SigningKey::from_pem(
+            "test-1",
+            b"-----BEGIN RSA PRIVATE KEY-----\nMAA=\n-----END RSA PRIVATE KEY-----\n"
+        )
+        .is_err()
+    );
+}
