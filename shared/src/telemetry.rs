@@ -6,8 +6,9 @@
 //! (see [`crate::http`]).
 
 use tracing::Subscriber;
-use tracing_subscriber::EnvFilter;
+use tracing_subscriber::filter::Targets;
 use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::layer::SubscriberExt;
 
 use crate::config::Env;
 
@@ -19,7 +20,7 @@ pub struct LogSettings {
 }
 
 impl LogSettings {
-    /// JSON lines at `filter` (an `EnvFilter` directive such as `info`).
+    /// JSON lines at `filter`: a level, then `target=level` pairs (`info,aws_config=warn`).
     pub fn json(filter: &str) -> Self {
         Self {
             json: true,
@@ -62,9 +63,12 @@ pub fn subscriber<W>(settings: &LogSettings, writer: W) -> Box<dyn Subscriber + 
 where
     W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
 {
-    let filter = EnvFilter::try_new(&settings.filter).unwrap_or_else(|_| EnvFilter::new("info"));
+    let filter = settings
+        .filter
+        .parse::<Targets>()
+        .unwrap_or_else(|_| Targets::new().with_default(tracing::Level::INFO));
     let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+        .with_max_level(tracing::level_filters::LevelFilter::TRACE)
         .with_writer(writer)
         .with_target(false);
     if settings.json {
@@ -74,11 +78,12 @@ where
                 .flatten_event(true)
                 .with_current_span(true)
                 .with_span_list(false)
-                .finish(),
+                .finish()
+                .with(filter),
         )
     } else {
         let ansi = std::io::IsTerminal::is_terminal(&std::io::stdout());
-        Box::new(builder.with_ansi(ansi).compact().finish())
+        Box::new(builder.with_ansi(ansi).compact().finish().with(filter))
     }
 }
 
@@ -91,8 +96,64 @@ pub fn init(env: &Env) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
+    use std::io::Write;
+    use std::sync::{Arc, Mutex};
+
     use super::*;
+
+    /// A log writer that keeps what it is given, for tests.
+    #[derive(Clone, Default)]
+    pub(crate) struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl Captured {
+        pub(crate) fn lines(&self) -> Vec<String> {
+            String::from_utf8(self.0.lock().unwrap().clone())
+                .unwrap()
+                .lines()
+                .map(str::to_owned)
+                .collect()
+        }
+    }
+
+    #[test]
+    fn a_level_then_targets_decides_what_is_written() {
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let settings = LogSettings::json("info,aws_config=warn,content=debug");
+        let _guard =
+            tracing::subscriber::set_default(subscriber(&settings, move || writer.clone()));
+        tracing::info!(target: "shared", "kept: info by default");
+        tracing::debug!(target: "shared", "dropped: debug by default");
+        tracing::info!(target: "aws_config::meta", "dropped: the SDK at info");
+        tracing::warn!(target: "aws_config::meta", "kept: the SDK at warn");
+        tracing::debug!(target: "content::store", "kept: content at debug");
+        let lines = captured.lines();
+        assert_eq!(lines.len(), 3, "{lines:?}");
+        assert!(lines.iter().all(|line| line.contains("kept")), "{lines:?}");
+    }
+
+    #[test]
+    fn a_filter_that_does_not_parse_writes_info() {
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let settings = LogSettings::text("content=[loud]");
+        let _guard =
+            tracing::subscriber::set_default(subscriber(&settings, move || writer.clone()));
+        tracing::info!("kept");
+        tracing::debug!("dropped");
+        assert_eq!(captured.lines().len(), 1, "{:?}", captured.lines());
+    }
 
     #[test]
     fn lambda_defaults_to_json_at_info() {
