@@ -20,7 +20,7 @@ use crate::fields::{Level, Tag};
 use crate::keys::{Facet, Kind};
 use crate::seo::{self, SitemapEntry};
 use crate::service::Presented;
-use crate::store::LessonChange;
+use crate::store::{LessonChange, Read};
 use crate::web::{self, Precondition};
 
 /// A listing page's size when the client does not ask, and the most it may ask for.
@@ -92,17 +92,32 @@ pub async fn show<D: Presented>(
     Path(reference): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
+    render::<D>(&state, caller.as_ref(), &reference, &headers, Read::Fast).await
+}
+
+/// The page of the thing `reference` names, as [`show`] answers it, looked up by slug as
+/// `read` says.
+///
+/// # Errors
+/// 404 when there is none the caller may see.
+pub async fn render<D: Presented>(
+    state: &AppState,
+    caller: Option<&AuthUser>,
+    reference: &str,
+    headers: &HeaderMap,
+    read: Read,
+) -> Result<Response, ApiError> {
     let found = state
         .service
-        .find_visible::<D>(&reference, caller.as_ref())
+        .find_visible::<D>(reference, caller, read)
         .await?;
     let private = caller.is_some();
     if found.moved {
         return Ok(web::moved_permanently(&found.doc.url_path(), private));
     }
     let version = found.doc.lifecycle().version;
-    let view = state.service.page(found.doc, caller.as_ref()).await?;
-    Ok(web::cached_json(&headers, private, Some(version), &view))
+    let view = state.service.page(found.doc, caller).await?;
+    Ok(web::cached_json(headers, private, Some(version), &view))
 }
 
 /// `POST /courses/{course}/publish` (`PUBLISH`) and `POST /courses/{course}/archive`, and the

@@ -224,12 +224,12 @@ pub trait Document:
             .collect()
     }
 
-    /// Stores some of its attributes otherwise than serde writes them into `item`: nothing by
-    /// default.
+    /// Stores some of its attributes otherwise than serde writes them into `item`, or adds
+    /// what is derived from them (a page rendered for `site`): nothing by default.
     ///
     /// # Errors
     /// When an attribute has no representation (a bug).
-    fn compact(&self, _item: &mut Item) -> Result<(), DbError> {
+    fn compact(&self, _item: &mut Item, _site: &BaseUrl) -> Result<(), DbError> {
         Ok(())
     }
 

@@ -9,10 +9,14 @@
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
+use content::store::Store;
 use serde_json::{Value, json};
 use shared::catalog::CourseId;
+use shared::config::{BaseUrl, TableName};
+use shared::dynamo::Table;
 use shared::enrollment::enrollment_key;
 use shared::identity::{Role, UserId};
+use shared::page::CursorKey;
 use testkit::proxy::DynamoProxy;
 use testkit::{Tables, TestResponse, TestRouter};
 
@@ -330,6 +334,21 @@ impl TestApp {
             .expect("the content table can be scanned")
             .items
             .unwrap_or_default()
+    }
+
+    /// Runs `content-admin reindex` over this test's tables.
+    pub async fn reindex(&self) -> content::reindex::Report {
+        let table = TableName::parse(&self.tables.content).expect("a table name");
+        let progress = TableName::parse(&self.tables.progress).expect("a table name");
+        let store = Store::new(
+            Table::new(self.db.clone(), table.clone()),
+            Table::new(self.db.clone(), progress),
+            CursorKey::ephemeral(),
+        );
+        let site = BaseUrl::parse(PUBLIC_BASE_URL).expect("a base URL");
+        content::reindex::run(&Table::new(self.db.clone(), table), &store, &site)
+            .await
+            .expect("the reindex runs")
     }
 
     /// Every item of a listing, following `next_cursor` from `first` (a path with query).

@@ -26,7 +26,7 @@ use shared::FieldError;
 use shared::catalog::{CourseId, LessonId, LessonOutline, ModuleId, Outline};
 use shared::clock::Timestamp;
 use shared::config::BaseUrl;
-use shared::dynamo::{DbError, Item, json_attribute};
+use shared::dynamo::{DbError, Item, json_attribute, s};
 use shared::identity::{Role, UserId};
 use shared::token::AuthUser;
 
@@ -238,9 +238,15 @@ impl Document for Course {
     }
 
     /// The outline as one JSON string: a page reads it whole, and the 21-lesson demo course's
-    /// nested maps cost more to read than the rest of its request.
-    fn compact(&self, item: &mut Item) -> Result<(), DbError> {
+    /// nested maps cost more to read than the rest of its request. And the page itself,
+    /// rendered as it is written ([`StoredPage`]).
+    fn compact(&self, item: &mut Item, site: &BaseUrl) -> Result<(), DbError> {
         item.insert("outline".to_owned(), json_attribute(&self.outline)?);
+        let page = StoredPage::of(self.clone().view(site))?;
+        if page.body.len() <= StoredPage::MAX_BYTES {
+            item.insert(StoredPage::BODY.to_owned(), s(page.body));
+            item.insert(StoredPage::TAG.to_owned(), s(page.tag));
+        }
         Ok(())
     }
 
@@ -296,6 +302,43 @@ impl Document for Course {
     }
 }
 
+/// A course's page as rendered when the course was written: the response body and its entity
+/// tag, kept on the course item, so that reading a published course's page is one read of two
+/// attributes — no Markdown, no serialising, no digest on the read path. Every change to a
+/// course or its lessons rewrites the course item and so its page; the page shows nothing
+/// else (not its caller, not another document). An item written before pages were kept has
+/// none and is rendered when read, until its next write or `content-admin reindex`.
+#[derive(Debug, Deserialize)]
+pub struct StoredPage {
+    #[serde(rename = "page")]
+    pub body: String,
+    #[serde(rename = "page_tag")]
+    pub tag: String,
+}
+
+impl StoredPage {
+    /// The attributes that hold it.
+    pub const BODY: &str = "page";
+    pub const TAG: &str = "page_tag";
+    /// The largest page kept on its course item, which must stay below DynamoDB's 400 KB with
+    /// the course's own fields beside it; a larger one (hundreds of lessons with long titles)
+    /// is rendered on read.
+    pub const MAX_BYTES: usize = 128 * 1024;
+
+    /// The page `view` answers with, as [`crate::web::cached_json`] would write it.
+    ///
+    /// # Errors
+    /// When the view does not serialise (a bug).
+    pub fn of(view: CourseView) -> Result<Self, DbError> {
+        let version = view.course.lifecycle.version;
+        let body = serde_json::to_string(&view).map_err(|e| {
+            DbError::Other(anyhow::Error::new(e).context("rendering a course page"))
+        })?;
+        let tag = crate::web::entity_tag(Some(version), body.as_bytes());
+        Ok(Self { body, tag })
+    }
+}
+
 impl Course {
     /// Its page.
     pub fn view(self, site: &BaseUrl) -> CourseView {
@@ -309,5 +352,37 @@ impl Course {
             json_ld,
             course: self,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use shared::catalog::LessonId;
+
+    use super::*;
+
+    #[test]
+    fn a_page_is_kept_on_its_item_unless_it_is_too_large_for_it() {
+        let site = BaseUrl::parse("https://skillpath.test").unwrap();
+        let kept = |course: &Course| {
+            let mut item = Item::new();
+            course.compact(&mut item, &site).unwrap();
+            item.contains_key(StoredPage::BODY) && item.contains_key(StoredPage::TAG)
+        };
+        let mut course = outline::tests::course();
+        assert!(kept(&course));
+
+        let long_title = "é".repeat(200);
+        for module in &mut course.outline.modules {
+            module.lessons.extend((0..150).map(|i| LessonOutline {
+                id: LessonId::new(),
+                slug: format!("lesson-{i}"),
+                title: long_title.clone(),
+                duration_minutes: 10,
+                preview: false,
+                project: None,
+            }));
+        }
+        assert!(!kept(&course), "300 lessons with 200-character titles");
     }
 }

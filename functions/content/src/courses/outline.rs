@@ -240,7 +240,7 @@ fn never_a_free_project(preview: bool, content: &LessonContent) -> Result<(), Ap
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use std::collections::BTreeMap;
 
     use shared::catalog::{CourseId, Outline};
@@ -251,7 +251,8 @@ mod tests {
     use crate::fields::{Description, Level, Summary, Tags, Title};
     use crate::seo::Seo;
 
-    fn course() -> Course {
+    /// A draft course of two modules and three lessons.
+    pub(in crate::courses) fn course() -> Course {
         let lesson = |slug: &str| LessonOutline {
             id: LessonId::new(),
             slug: slug.into(),

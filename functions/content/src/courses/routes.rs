@@ -26,6 +26,7 @@ use crate::fields::{
 };
 use crate::seo::Seo;
 use crate::service::Part;
+use crate::store::{Read, StoredRead};
 use crate::web::{self, Precondition};
 
 pub fn router() -> Router<AppState> {
@@ -43,10 +44,7 @@ pub fn router() -> Router<AppState> {
             post(catalog::move_to::<Course, false>),
         )
         .route("/courses", get(catalog::list::<Course>).post(create))
-        .route(
-            "/courses/{course}",
-            get(catalog::show::<Course>).patch(update),
-        )
+        .route("/courses/{course}", get(show).patch(update))
         .route("/courses/{course}/outline", put(reorder))
         .route("/courses/{course}/modules", post(add_module))
         .route(
@@ -61,6 +59,31 @@ pub fn router() -> Router<AppState> {
             "/courses/{course}/lessons/{lesson}",
             get(show_lesson).patch(update_lesson).delete(delete_lesson),
         )
+}
+
+/// `GET /courses/{course}`: a published course's page as stored when it was written (one read
+/// of its status and page, [`super::StoredPage`]); a draft, an archived course, a slug it had
+/// before, or a course written before pages were kept, as [`catalog::show`] renders them.
+///
+/// # Errors
+/// 404 when there is none the caller may see.
+async fn show(
+    State(state): State<AppState>,
+    MaybeAuthUser(caller): MaybeAuthUser,
+    Path(reference): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let read = match state.service.course_page(&reference).await? {
+        StoredRead::Page(page) => {
+            let private = caller.is_some();
+            let json = "application/json";
+            return Ok(web::respond(&headers, private, &page.tag, json, page.body));
+        }
+        StoredRead::Render => Read::Fast,
+        StoredRead::OldSlug => Read::Fresh,
+        StoredRead::Missing => return Err(ApiError::NotFound),
+    };
+    catalog::render::<Course>(&state, caller.as_ref(), &reference, &headers, read).await
 }
 
 /// The body of `POST /courses`.

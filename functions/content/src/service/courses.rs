@@ -10,7 +10,7 @@ use shared::token::AuthUser;
 use super::{Presented, Service};
 use crate::courses::{Course, CourseView, LessonEdit, LessonView, MAX_MODULES, NewLesson};
 use crate::fields::{Title, set};
-use crate::store::LessonChange;
+use crate::store::{LessonChange, Read, StoredRead};
 use crate::web::Precondition;
 
 /// What the URL of a part of a course (a lesson, a module) answers.
@@ -45,6 +45,14 @@ impl Presented for Course {
 }
 
 impl Service {
+    /// The stored page of the course `reference` names; see [`crate::courses::StoredPage`].
+    ///
+    /// # Errors
+    /// When DynamoDB fails.
+    pub async fn course_page(&self, reference: &str) -> Result<StoredRead, ApiError> {
+        Ok(self.store.course_page(reference).await?)
+    }
+
     /// Adds an empty module at the end of the course's outline; answers the course and the
     /// new module's id.
     ///
@@ -209,7 +217,9 @@ impl Service {
         course: &str,
         lesson: &str,
     ) -> Result<LessonPage, ApiError> {
-        let found = self.find_visible::<Course>(course, caller).await?;
+        let found = self
+            .find_visible::<Course>(course, caller, Read::Fast)
+            .await?;
         let course = found.doc;
         let Some(outline) = course.lesson(lesson) else {
             let renamed = course.renamed_lesson(lesson).ok_or(ApiError::NotFound)?;
@@ -252,7 +262,9 @@ impl Service {
         course: &str,
         module: ModuleId,
     ) -> Result<Part<ModuleView>, ApiError> {
-        let found = self.find_visible::<Course>(course, caller).await?;
+        let found = self
+            .find_visible::<Course>(course, caller, Read::Fast)
+            .await?;
         let course = found.doc;
         let outline = course
             .outline

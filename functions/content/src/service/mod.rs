@@ -87,10 +87,11 @@ impl Service {
         &self,
         reference: &str,
         caller: Option<&AuthUser>,
+        read: Read,
     ) -> Result<Found<D>, ApiError> {
         let found = self
             .store
-            .resolve::<D>(reference, Read::Fast)
+            .resolve::<D>(reference, read)
             .await?
             .ok_or(ApiError::NotFound)?;
         if can_see(&found.doc, caller) {

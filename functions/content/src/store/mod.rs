@@ -13,6 +13,7 @@ mod search;
 mod writes;
 
 use serde::Deserialize;
+use shared::catalog::{CourseId, PublicationStatus};
 use shared::dynamo::{DbError, GSI1, GSI1_PK, Query, Table, from_item};
 use shared::page::CursorKey;
 
@@ -20,6 +21,7 @@ pub use listings::TagCount;
 pub use lookups::LessonItem;
 pub use writes::LessonChange;
 
+use crate::courses::{Course, StoredPage};
 use crate::document::Document;
 use crate::fields::Slug;
 use crate::keys;
@@ -32,6 +34,21 @@ pub enum Read {
     Fast,
     /// For edits: the slug claim and the item, both strongly consistent.
     Fresh,
+}
+
+/// What the read of a course's stored page found.
+#[derive(Debug)]
+pub enum StoredRead {
+    /// The course is published and has its page.
+    Page(StoredPage),
+    /// The course is there but its page is not served as stored: it is not published (only
+    /// its editors, or its enrolled learners when archived, may see it), or it was written
+    /// before pages were kept.
+    Render,
+    /// No course has that current slug; it may be one a course had before.
+    OldSlug,
+    /// No course has that id.
+    Missing,
 }
 
 /// A document found by reference.
@@ -89,6 +106,46 @@ impl Store {
             .await?
             .map(from_item)
             .transpose()
+    }
+
+    /// The stored page of the course `reference` (an id or its current slug) names, as
+    /// [`Read::Fast`] reads it: one request for its status and page.
+    ///
+    /// # Errors
+    /// When DynamoDB fails or the item is malformed.
+    pub async fn course_page(&self, reference: &str) -> Result<StoredRead, DbError> {
+        const ATTRIBUTES: [&str; 3] = ["status", StoredPage::BODY, StoredPage::TAG];
+        #[derive(Deserialize)]
+        struct Projected {
+            status: PublicationStatus,
+            page: Option<String>,
+            page_tag: Option<String>,
+        }
+        let (item, absent) = if let Ok(id) = reference.parse::<CourseId>() {
+            let key = keys::entity(Course::KIND, &id.to_string());
+            let item = self.table.get(&key, true, &ATTRIBUTES).await?;
+            (item, StoredRead::Missing)
+        } else if let Ok(slug) = Slug::parse(reference) {
+            let (partition, _) = keys::by_slug(Course::KIND, &slug);
+            let query = Query::partition(GSI1_PK, partition)
+                .on(GSI1)
+                .project(&ATTRIBUTES);
+            let item = self.table.query(query).await?.items.into_iter().next();
+            (item, StoredRead::OldSlug)
+        } else {
+            return Ok(StoredRead::Missing);
+        };
+        let Some(item) = item else {
+            return Ok(absent);
+        };
+        Ok(match from_item::<Projected>(item)? {
+            Projected {
+                status: PublicationStatus::Published,
+                page: Some(body),
+                page_tag: Some(tag),
+            } => StoredRead::Page(StoredPage { body, tag }),
+            _ => StoredRead::Render,
+        })
     }
 
     /// The document `reference` names: an id, its slug, or a slug it had before.

@@ -64,11 +64,11 @@ fn with_key(mut item: Item, key: &Key, entity: &str) -> Item {
     item
 }
 
-fn document_item<D: Document>(doc: &D) -> Result<Item, WriteError> {
+fn document_item<D: Document>(doc: &D, site: &BaseUrl) -> Result<Item, WriteError> {
     let key = keys::entity(D::KIND, &doc.id().to_string());
     let (gsi1pk, gsi1sk) = keys::by_slug(D::KIND, doc.slug());
     let mut item = with_key(to_item(doc)?, &key, D::KIND.as_str());
-    doc.compact(&mut item)?;
+    doc.compact(&mut item, site)?;
     item.extend([
         (GSI1_PK.to_owned(), s(gsi1pk)),
         (GSI1_SK.to_owned(), s(gsi1sk)),
@@ -230,7 +230,7 @@ impl Store {
     /// # Errors
     /// [`WriteError::SlugTaken`] when another document of the kind has or had the slug.
     pub async fn create<D: Document>(&self, doc: &D, site: &BaseUrl) -> Result<(), WriteError> {
-        let mut writes = vec![Write::create(document_item(doc)?), claim_slug(doc)];
+        let mut writes = vec![Write::create(document_item(doc, site)?), claim_slug(doc)];
         writes.extend(listing_changes(None, doc, site)?);
         writes.extend(desk_changes(None, doc, site)?);
         let result = self.table.transact(writes).await.map_err(|e| {
@@ -258,7 +258,7 @@ impl Store {
         site: &BaseUrl,
         lessons: Vec<LessonChange>,
     ) -> Result<(), WriteError> {
-        let put = Write::put(document_item(after)?)
+        let put = Write::put(document_item(after, site)?)
             .when(attr("version").eq(n(before.lifecycle().version)));
         let renamed = before.slug() != after.slug();
         let mut writes = vec![put];
@@ -282,18 +282,18 @@ impl Store {
         self.unless_landed(after, result).await
     }
 
-    /// Writes `doc`'s workspace entries and (published) its listing cards and search entry,
-    /// as a write of it would, if it is still at its version; a document changed meanwhile
-    /// already has them. For tables written before those entries existed.
+    /// Rewrites `doc` in today's form (its item with what [`Document::compact`] adds, such as a
+    /// course's page) with its workspace entries and (published) its listing cards and search
+    /// entry, as a write of it would, if it is still at its version; a document changed
+    /// meanwhile already has them. For tables written before those existed.
     ///
     /// # Errors
     /// [`WriteError::Stale`] when the document moved on.
     pub async fn reindex<D: Document>(&self, doc: &D, site: &BaseUrl) -> Result<(), WriteError> {
-        let key = keys::entity(D::KIND, &doc.id().to_string());
-        let mut writes = vec![Write::check(
-            key,
-            attr("version").eq(n(doc.lifecycle().version)),
-        )];
+        let mut writes = vec![
+            Write::put(document_item(doc, site)?)
+                .when(attr("version").eq(n(doc.lifecycle().version))),
+        ];
         writes.extend(card_changes(None, doc, site)?);
         writes.extend(desk_changes(None, doc, site)?);
         writes.extend(search_changes(None, doc, site)?);

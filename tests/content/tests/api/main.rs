@@ -16,5 +16,6 @@ mod round_trips;
 mod search;
 mod seo;
 mod slugs;
+mod stored_pages;
 mod visibility;
 mod workspace;

@@ -3,12 +3,8 @@
 //! nothing.
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use content::store::Store;
 use content_tests::{TestApp, course_body, unique_slug};
 use serde_json::{Value, json};
-use shared::config::{BaseUrl, TableName};
-use shared::dynamo::Table;
-use shared::page::CursorKey;
 
 /// Deletes every item of `entity` from the test's content table: the table as it was before
 /// such items were written.
@@ -23,20 +19,6 @@ async fn forget(app: &TestApp, entity: &str) {
             .await
             .expect("the item is deleted");
     }
-}
-
-async fn reindex(app: &TestApp) -> content::reindex::Report {
-    let table = TableName::parse(&app.tables.content).expect("a table name");
-    let progress = TableName::parse(&app.tables.progress).expect("a table name");
-    let store = Store::new(
-        Table::new(app.db.clone(), table.clone()),
-        Table::new(app.db.clone(), progress),
-        CursorKey::ephemeral(),
-    );
-    let site = BaseUrl::parse(testkit::env::PUBLIC_BASE_URL).expect("a base URL");
-    content::reindex::run(&Table::new(app.db.clone(), table), &store, &site)
-        .await
-        .expect("the reindex runs")
 }
 
 fn slugs(page: &Value) -> Vec<&str> {
@@ -69,7 +51,7 @@ async fn reindexing_gives_older_documents_their_search_workspace_and_sitemap_ent
     let sitemap = || async { app.get("/sitemap.xml").await.assert_status(200).text() };
     assert!(!sitemap().await.contains(&article));
 
-    let report = reindex(&app).await;
+    let report = app.reindex().await;
     assert_eq!(report.reindexed, 2, "{report:?}");
     let workspace = app
         .get_as(&author, "/workspace")
@@ -90,7 +72,7 @@ async fn reindexing_gives_older_documents_their_search_workspace_and_sitemap_ent
         [article.as_str()]
     );
 
-    let again = reindex(&app).await;
+    let again = app.reindex().await;
     assert_eq!(again.reindexed, 2);
     assert_eq!(
         app.stored("desk").await.len(),
