@@ -240,6 +240,42 @@ async fn open_connection(db: &Client, settings: &DynamoSettings, table: &TableNa
     }
 }
 
+/// The most an item may hold: 400 KB, attribute names and values together.
+pub const MAX_ITEM_SIZE: usize = 400 * 1024;
+
+/// `item`'s size by DynamoDB's rules: each attribute's name and value, in bytes — a string's
+/// UTF-8 bytes; binary data's bytes; a number's significant digits, two to a byte, plus one; 1
+/// for a boolean or null; a list or map 3, plus 1 per element and the elements (and a map's
+/// names) themselves.
+pub fn item_size(item: &Item) -> usize {
+    item.iter()
+        .map(|(name, value)| name.len() + value_size(value))
+        .sum()
+}
+
+fn value_size(value: &AttributeValue) -> usize {
+    let number = |n: &String| {
+        let digits = n.trim_start_matches(['-', '0']).replace('.', "");
+        digits.trim_end_matches('0').len().div_ceil(2) + 1
+    };
+    match value {
+        AttributeValue::S(s) => s.len(),
+        AttributeValue::N(n) => number(n),
+        AttributeValue::B(b) => b.as_ref().len(),
+        AttributeValue::Ss(all) => all.iter().map(String::len).sum(),
+        AttributeValue::Ns(all) => all.iter().map(number).sum(),
+        AttributeValue::Bs(all) => all.iter().map(|b| b.as_ref().len()).sum(),
+        AttributeValue::L(all) => 3 + all.iter().map(|v| 1 + value_size(v)).sum::<usize>(),
+        AttributeValue::M(all) => {
+            3 + all
+                .iter()
+                .map(|(name, v)| 1 + name.len() + value_size(v))
+                .sum::<usize>()
+        }
+        _ => 1,
+    }
+}
+
 /// A string attribute.
 pub fn s(value: impl Into<String>) -> AttributeValue {
     AttributeValue::S(value.into())
@@ -335,6 +371,25 @@ mod tests {
     use super::*;
     use aws_credential_types::provider::ProvideCredentials;
     use serde::Deserialize;
+
+    #[test]
+    fn item_sizes_follow_dynamodbs_rules() {
+        let item = Item::from([
+            ("title".to_owned(), s("Rust")),                            // 5 + 4
+            ("n".to_owned(), n(123_450)),                               // 1 + 3 + 1
+            ("page".to_owned(), AttributeValue::B(vec![0; 10].into())), // 4 + 10
+            ("ok".to_owned(), AttributeValue::Bool(true)),              // 2 + 1
+            (
+                "tags".to_owned(),
+                AttributeValue::L(vec![s("a"), s("bc")]), // 4 + 3 + 2 + 3
+            ),
+            (
+                "seo".to_owned(),
+                AttributeValue::M([("x".to_owned(), s("é"))].into()), // 3 + 3 + 1 + 1 + 2
+            ),
+        ]);
+        assert_eq!(item_size(&item), 9 + 5 + 14 + 3 + 12 + 10);
+    }
 
     #[derive(Debug, PartialEq, Serialize, Deserialize)]
     struct Nested {

@@ -21,12 +21,14 @@ pub use routes::router;
 
 use std::collections::BTreeMap;
 
+use aws_sdk_dynamodb::primitives::Blob;
+use aws_sdk_dynamodb::types::AttributeValue;
 use serde::{Deserialize, Serialize};
 use shared::FieldError;
 use shared::catalog::{CourseId, LessonId, LessonOutline, ModuleId, Outline};
 use shared::clock::Timestamp;
 use shared::config::BaseUrl;
-use shared::dynamo::{DbError, Item, json_attribute, s};
+use shared::dynamo::{DbError, Item, MAX_ITEM_SIZE, item_size, json_attribute, s};
 use shared::identity::{Role, UserId};
 use shared::token::AuthUser;
 
@@ -242,11 +244,7 @@ impl Document for Course {
     /// rendered as it is written ([`StoredPage`]).
     fn compact(&self, item: &mut Item, site: &BaseUrl) -> Result<(), DbError> {
         item.insert("outline".to_owned(), json_attribute(&self.outline)?);
-        let page = StoredPage::of(self.clone().view(site))?;
-        if page.body.len() <= StoredPage::MAX_BYTES {
-            item.insert(StoredPage::BODY.to_owned(), s(page.body));
-            item.insert(StoredPage::TAG.to_owned(), s(page.tag));
-        }
+        StoredPage::of(self.clone().view(site))?.store(item);
         Ok(())
     }
 
@@ -303,38 +301,69 @@ impl Document for Course {
 }
 
 /// A course's page as rendered when the course was written: the response body and its entity
-/// tag, kept on the course item, so that reading a published course's page is one read of two
-/// attributes — no Markdown, no serialising, no digest on the read path. Every change to a
-/// course or its lessons rewrites the course item and so its page; the page shows nothing
-/// else (not its caller, not another document). An item written before pages were kept has
-/// none and is rendered when read, until its next write or `content-admin reindex`.
-#[derive(Debug, Deserialize)]
+/// tag, kept on the course item (the body deflated: a page is mostly repeated JSON, and
+/// inflating it costs less than the SDK's reading of it as a string), so that reading a
+/// published course's page is one read of three attributes — no Markdown, no serialising, no
+/// digest on the read path. Every change to a course or its lessons rewrites the course item
+/// and so its page; the page shows nothing else (not its caller, not another document). An
+/// item written before pages were kept has none and is rendered when read, until its next
+/// write or `content-admin reindex`.
+#[derive(Debug)]
 pub struct StoredPage {
-    #[serde(rename = "page")]
-    pub body: String,
-    #[serde(rename = "page_tag")]
+    /// The response body, as [`crate::web::cached_json`] writes it.
+    pub body: Vec<u8>,
     pub tag: String,
 }
 
 impl StoredPage {
-    /// The attributes that hold it.
+    /// The attributes that hold it: the deflated body (binary) and the entity tag.
     pub const BODY: &str = "page";
     pub const TAG: &str = "page_tag";
-    /// The largest page kept on its course item, which must stay below DynamoDB's 400 KB with
-    /// the course's own fields beside it; a larger one (hundreds of lessons with long titles)
-    /// is rendered on read.
-    pub const MAX_BYTES: usize = 128 * 1024;
+    /// The most a stored page may inflate to: far more than a course of the most lessons.
+    const MAX_BODY: usize = 4 * 1024 * 1024;
+    /// Room left on the item for what is added after (its `gsi1` keys).
+    const KEYS: usize = 1024;
 
-    /// The page `view` answers with, as [`crate::web::cached_json`] would write it.
+    /// The page `view` answers with.
     ///
     /// # Errors
     /// When the view does not serialise (a bug).
     pub fn of(view: CourseView) -> Result<Self, DbError> {
         let version = view.course.lifecycle.version;
-        let body = serde_json::to_string(&view).map_err(|e| {
+        let body = serde_json::to_vec(&view).map_err(|e| {
             DbError::Other(anyhow::Error::new(e).context("rendering a course page"))
         })?;
-        let tag = crate::web::entity_tag(Some(version), body.as_bytes());
+        let tag = crate::web::entity_tag(Some(version), &body);
+        Ok(Self { body, tag })
+    }
+
+    /// Adds it to the course's `item`, unless the item would then outgrow DynamoDB's 400 KB
+    /// (hundreds of lessons with long titles): then the page is rendered on read.
+    pub fn store(self, item: &mut Item) {
+        let deflated = miniz_oxide::deflate::compress_to_vec(&self.body, 9);
+        let added = Self::BODY.len() + deflated.len() + Self::TAG.len() + self.tag.len();
+        if item_size(item) + added + Self::KEYS > MAX_ITEM_SIZE {
+            tracing::warn!(
+                size = item_size(item),
+                page = deflated.len(),
+                "a course page too large for its item is rendered on read"
+            );
+            return;
+        }
+        item.insert(
+            Self::BODY.to_owned(),
+            AttributeValue::B(Blob::new(deflated)),
+        );
+        item.insert(Self::TAG.to_owned(), s(self.tag));
+    }
+
+    /// The page read back from its attributes.
+    ///
+    /// # Errors
+    /// When the body does not inflate (a corrupt item).
+    pub fn inflate(deflated: &[u8], tag: String) -> Result<Self, DbError> {
+        let body = miniz_oxide::inflate::decompress_to_vec_with_limit(deflated, Self::MAX_BODY)
+            .map_err(|e| DbError::Other(anyhow::anyhow!("a stored course page: {e}")))?;
         Ok(Self { body, tag })
     }
 }
@@ -362,7 +391,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_page_is_kept_on_its_item_unless_it_is_too_large_for_it() {
+    fn a_page_is_kept_on_its_item_unless_the_item_would_outgrow_400_kb() {
         let site = BaseUrl::parse("https://skillpath.test").unwrap();
         let kept = |course: &Course| {
             let mut item = Item::new();
@@ -372,9 +401,9 @@ mod tests {
         let mut course = outline::tests::course();
         assert!(kept(&course));
 
-        let long_title = "é".repeat(200);
+        let long_title = "𝄞".repeat(200);
         for module in &mut course.outline.modules {
-            module.lessons.extend((0..150).map(|i| LessonOutline {
+            module.lessons.extend((0..250).map(|i| LessonOutline {
                 id: LessonId::new(),
                 slug: format!("lesson-{i}"),
                 title: long_title.clone(),
@@ -383,6 +412,6 @@ mod tests {
                 project: None,
             }));
         }
-        assert!(!kept(&course), "300 lessons with 200-character titles");
+        assert!(!kept(&course), "500 lessons with 800-byte titles");
     }
 }

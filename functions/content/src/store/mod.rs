@@ -12,6 +12,7 @@ mod lookups;
 mod search;
 mod writes;
 
+use aws_sdk_dynamodb::types::AttributeValue;
 use serde::Deserialize;
 use shared::catalog::{CourseId, PublicationStatus};
 use shared::dynamo::{DbError, GSI1, GSI1_PK, Query, Table, from_item};
@@ -116,10 +117,8 @@ impl Store {
     pub async fn course_page(&self, reference: &str) -> Result<StoredRead, DbError> {
         const ATTRIBUTES: [&str; 3] = ["status", StoredPage::BODY, StoredPage::TAG];
         #[derive(Deserialize)]
-        struct Projected {
+        struct Status {
             status: PublicationStatus,
-            page: Option<String>,
-            page_tag: Option<String>,
         }
         let (item, absent) = if let Ok(id) = reference.parse::<CourseId>() {
             let key = keys::entity(Course::KIND, &id.to_string());
@@ -135,15 +134,16 @@ impl Store {
         } else {
             return Ok(StoredRead::Missing);
         };
-        let Some(item) = item else {
+        let Some(mut item) = item else {
             return Ok(absent);
         };
-        Ok(match from_item::<Projected>(item)? {
-            Projected {
-                status: PublicationStatus::Published,
-                page: Some(body),
-                page_tag: Some(tag),
-            } => StoredRead::Page(StoredPage { body, tag }),
+        let (body, tag) = (item.remove(StoredPage::BODY), item.remove(StoredPage::TAG));
+        Ok(match (from_item::<Status>(item)?.status, body, tag) {
+            (
+                PublicationStatus::Published,
+                Some(AttributeValue::B(body)),
+                Some(AttributeValue::S(tag)),
+            ) => StoredRead::Page(StoredPage::inflate(body.as_ref(), tag)?),
             _ => StoredRead::Render,
         })
     }
