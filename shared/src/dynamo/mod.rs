@@ -327,6 +327,22 @@ pub fn json_attribute<T: Serialize>(value: &T) -> Result<AttributeValue, DbError
         .map_err(|e| DbError::Other(anyhow::Error::new(e).context("serialising an attribute")))
 }
 
+/// A value stored by [`json_attribute`], or as a map, as items written before it was a string
+/// hold it.
+///
+/// # Errors
+/// When the string is not the value's JSON, the map is not the value, or it is neither.
+pub fn from_json_or_map<T: DeserializeOwned>(value: AttributeValue) -> Result<T, DbError> {
+    match value {
+        AttributeValue::S(json) => serde_json::from_str(&json)
+            .map_err(|e| DbError::Other(anyhow::Error::new(e).context("reading a JSON attribute"))),
+        AttributeValue::M(map) => from_item(map),
+        _ => Err(DbError::Other(anyhow::anyhow!(
+            "an attribute is neither a JSON string nor a map"
+        ))),
+    }
+}
+
 /// For `#[serde(deserialize_with = "...")]`: a value stored by [`json_attribute`], or as maps and
 /// lists, as items written before it was a string hold it.
 ///

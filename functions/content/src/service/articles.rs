@@ -1,7 +1,7 @@
 //! An article's own reads: the articles an author pins as related, found by id or slug, and
 //! the related articles its page shows.
 
-use shared::dynamo::{DbError, from_item};
+use shared::dynamo::{DbError, from_json_or_map};
 use shared::token::AuthUser;
 use shared::{ApiError, FieldError};
 
@@ -43,7 +43,7 @@ impl Presented for Article {
         let pinned = pinned
             .iter()
             .filter_map(|key| published.get(key).cloned())
-            .map(from_item)
+            .map(from_json_or_map)
             .collect::<Result<Vec<ArticleCard>, _>>()?;
         let related = service.related(&self, pinned, newest).await?;
         published.retain(|key, _| linked.contains(key));

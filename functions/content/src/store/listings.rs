@@ -4,7 +4,8 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use shared::dynamo::{
-    DbError, GSI1, GSI1_PK, GSI1_SK, Item, PK, Query, SK, attr, from_item, from_items, s,
+    DbError, GSI1, GSI1_PK, GSI1_SK, Item, PK, Query, SK, attr, from_item, from_items,
+    from_json_or_map, s,
 };
 use shared::page::{ListError, Listing, Page, read_page};
 
@@ -34,11 +35,12 @@ fn listing(kind: Kind, facet: &Facet) -> Query {
         .project(&["card"])
 }
 
-/// The card an item of a listing holds.
+/// The card an item of a listing holds: a JSON string (see `card_changes`), or a map in an
+/// item written before.
 fn card<C: DeserializeOwned>(mut item: Item) -> Result<C, DbError> {
     match item.remove("card") {
-        Some(AttributeValue::M(card)) => from_item(card),
-        _ => Err(DbError::Other(anyhow::anyhow!(
+        Some(card) => from_json_or_map(card),
+        None => Err(DbError::Other(anyhow::anyhow!(
             "a listing item has no card"
         ))),
     }
@@ -62,7 +64,13 @@ impl Store {
         let partition = keys::listing(kind, facet);
         let mut query = listing(kind, facet).limit(limit);
         if let Some(level) = level {
-            query = query.filter(attr("card.level").eq(s(level.as_str())));
+            // A card's own `level`, or its map's in an item written before cards were strings.
+            let level = s(level.as_str());
+            query = query.filter(
+                attr("level")
+                    .eq(level.clone())
+                    .or(attr("card.level").eq(level)),
+            );
         }
         let spec = Listing {
             key_attributes: &[PK, SK, GSI1_PK, GSI1_SK],

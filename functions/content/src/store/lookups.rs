@@ -132,7 +132,7 @@ impl Store {
     pub async fn published_cards(
         &self,
         documents: &[(Kind, String)],
-    ) -> Result<HashMap<(Kind, String), Item>, DbError> {
+    ) -> Result<HashMap<(Kind, String), AttributeValue>, DbError> {
         let keys = documents
             .iter()
             .map(|(kind, id)| keys::card(*kind, id, &Facet::All))
@@ -142,10 +142,8 @@ impl Store {
             .iter()
             .filter_map(|(kind, id)| {
                 let mut item = cards.remove(&keys::card(*kind, id, &Facet::All).pk)?;
-                match item.remove("card") {
-                    Some(AttributeValue::M(card)) => Some(((*kind, id.clone()), card)),
-                    _ => None,
-                }
+                let card = item.remove("card")?;
+                Some(((*kind, id.clone()), card))
             })
             .collect())
     }

@@ -6,14 +6,14 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use shared::catalog::{CourseId, LessonId};
 use shared::config::BaseUrl;
 use shared::dynamo::{
-    ENTITY, Expr, GSI1_PK, GSI1_SK, Item, Key, PK, SK, Write, attr, n, s, to_item,
+    ENTITY, Expr, GSI1_PK, GSI1_SK, Item, Key, PK, SK, Write, attr, json_attribute, n, s, to_item,
 };
 
 use super::{Store, WriteError};
 use crate::courses::LessonContent;
 use crate::document::Document;
 use crate::keys;
-use crate::keys::Desk;
+use crate::keys::{Desk, Facet};
 use crate::store::LessonItem;
 use crate::workspace::DeskEntry;
 
@@ -134,7 +134,13 @@ fn card_changes<D: Document>(
     let mut writes = Vec::new();
     if !new_facets.is_empty() {
         let position = keys::listing_position(after.lifecycle().listed_at(), &id);
-        let card = AttributeValue::M(to_item(&after.card(site))?);
+        // One JSON string: a listing reads it with serde_json, not through the SDK's maps and
+        // serde_dynamo (BENCHMARKS.md §3). A course's level beside it, for the listing's filter.
+        let card = json_attribute(&after.card(site))?;
+        let level = new_facets.iter().find_map(|facet| match facet {
+            Facet::Level(level) => Some(s(level.as_str())),
+            _ => None,
+        });
         for facet in &new_facets {
             let key = keys::card(D::KIND, &id, facet);
             let mut item = with_key(Item::new(), &key, "card");
@@ -143,6 +149,7 @@ fn card_changes<D: Document>(
                 (GSI1_SK.to_owned(), s(&position)),
                 ("card".to_owned(), card.clone()),
             ]);
+            item.extend(level.clone().map(|level| ("level".to_owned(), level)));
             writes.push(Write::put(item));
         }
     }

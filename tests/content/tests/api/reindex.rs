@@ -96,3 +96,59 @@ async fn reindexing_gives_older_documents_their_search_workspace_and_sitemap_ent
         "the stamp moved, so warm functions reload: {stamp:?}"
     );
 }
+
+/// Rewrites every card of the test's content table as a release before cards were JSON strings
+/// wrote it: the card a map, no `level` beside it.
+async fn cards_as_maps(app: &TestApp) {
+    for mut item in app.stored("card").await {
+        let Some(AttributeValue::S(json)) = item.remove("card") else {
+            panic!("a card is a JSON string: {item:?}");
+        };
+        let card: Value = serde_json::from_str(&json).expect("a card's JSON");
+        let map = shared::dynamo::to_item(&card).expect("a card as a map");
+        item.insert("card".to_owned(), AttributeValue::M(map));
+        item.remove("level");
+        app.db
+            .put_item()
+            .table_name(&app.tables.content)
+            .set_item(Some(item))
+            .send()
+            .await
+            .expect("the card is rewritten");
+    }
+}
+
+#[tokio::test]
+async fn cards_written_as_maps_before_still_list_filter_and_show_as_related() {
+    let app = TestApp::spawn().await;
+    let author = app.instructor().await;
+    let course = unique_slug("map-card-course");
+    app.published_course(&author, &course, json!({"tags": ["map-cards"]}))
+        .await;
+    let older = unique_slug("map-card-article");
+    app.published_article(&author, &older, json!({"tags": ["map-cards"]}))
+        .await;
+    let page = unique_slug("map-card-page");
+    app.published_article(
+        &author,
+        &page,
+        json!({"tags": ["map-cards"], "pinned_related": [older]}),
+    )
+    .await;
+    cards_as_maps(&app).await;
+
+    let app = &app;
+    let listed = |path: String| async move { app.get(&path).await.assert_status(200).json() };
+    assert_eq!(slugs(&listed("/courses".into()).await), [course.as_str()]);
+    let by_level = listed("/courses?tag=map-cards&level=beginner".into()).await;
+    assert_eq!(slugs(&by_level), [course.as_str()]);
+    let other_level = listed("/courses?tag=map-cards&level=advanced".into()).await;
+    assert_eq!(slugs(&other_level), Vec::<&str>::new());
+    let shown = listed(format!("/articles/{page}")).await;
+    assert_eq!(shown["related"][0]["slug"], json!(older), "{shown}");
+    let sitemap = app.get("/sitemap.xml").await.assert_status(200).text();
+    assert!(
+        sitemap.contains(&format!("/courses/{course}<")),
+        "{sitemap}"
+    );
+}
