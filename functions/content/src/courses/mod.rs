@@ -365,8 +365,8 @@ impl StoredPage {
         use miniz_oxide::inflate::TINFLStatus;
         use miniz_oxide::inflate::core::inflate_flags::TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF;
         use miniz_oxide::inflate::core::{DecompressorOxide, decompress};
-        // A page deflates to about a quarter: room for twice that, zeroed at once (miniz's own
-        // `decompress_to_vec` grows its buffer a byte at a time from twice the input).
+        // A page deflates to a third or less: room for eight times that, zeroed at once
+        // (miniz's own `decompress_to_vec` grows its buffer a byte at a time from twice it).
         let mut body = vec![0; deflated.len().saturating_mul(8).min(Self::MAX_BODY)];
         let mut state = Box::<DecompressorOxide>::default();
         let flags = TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF;
