@@ -341,10 +341,11 @@ impl StoredPage {
     /// (hundreds of lessons with long titles): then the page is rendered on read.
     pub fn store(self, item: &mut Item) {
         let deflated = miniz_oxide::deflate::compress_to_vec(&self.body, 9);
+        let size = item_size(item);
         let added = Self::BODY.len() + deflated.len() + Self::TAG.len() + self.tag.len();
-        if item_size(item) + added + Self::KEYS > MAX_ITEM_SIZE {
+        if size + added + Self::KEYS > MAX_ITEM_SIZE {
             tracing::warn!(
-                size = item_size(item),
+                size,
                 page = deflated.len(),
                 "a course page too large for its item is rendered on read"
             );
