@@ -7,7 +7,7 @@
 //! | refresh token, current or consumed | `REFRESH#{sha256}` | `REFRESH` | |
 //! | email-verification token | `VERIFY#{sha256}` | `VERIFY` | |
 //! | password-reset token | `RESET#{sha256}` | `RESET` | |
-//! | email guard: who owns an address | `EMAIL#{email}` | `EMAIL` | |
+//! | email guard: who owns an address, and a copy of what a login needs of the account | `EMAIL#{email}` | `EMAIL` | |
 //! | skeleton guard: who owns the addresses that look like it | `SKELETON#{sha256}` | `SKELETON` | |
 //! | consecutive failed logins for an address | `EMAIL#{email}` | `LOGIN_FAILURES` | |
 //! | password-reset requests for an address | `EMAIL#{email}` | `RESET_REQUESTS` | |

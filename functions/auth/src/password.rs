@@ -34,7 +34,9 @@ static COMMON_PASSWORDS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
 });
 
 /// A password as someone typed it, normalised. It is never logged, serialised or compared
-/// other than through a hash.
+/// other than through a hash. (Cloned only when a login checks it twice: the account changed
+/// after the copy it was first checked against was read.)
+#[derive(Clone)]
 pub struct Password(String);
 
 // Never show a password, not even in a debug log.

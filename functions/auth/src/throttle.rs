@@ -26,7 +26,8 @@ pub struct MailRequests {
 }
 
 /// The login back-off: a few free failures, then a lockout that doubles with each further
-/// failure, up to a ceiling. Every attempt is recorded *before* its password is checked (see
+/// failure, up to a ceiling. An attempt is answered only by the write that records it, on the
+/// condition that no other attempt was recorded since its count was read (see
 /// `service::sessions`), so parallel guesses cannot slip through together.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LoginBackoff {

@@ -9,10 +9,10 @@ use shared::identity::UserId;
 
 use super::{CONCURRENT_ATTEMPT_WAIT, LoginError, Service, TokenError};
 use crate::email::Email;
-use crate::password::Password;
+use crate::password::{Password, PasswordHash};
 use crate::secret::OpaqueToken;
 use crate::session::{SessionId, SessionTokens};
-use crate::store::{NewSession, SpentError, StoredUser};
+use crate::store::{LoginCopy, LoginOutcome, LoginWriteError, NewSession, SpentError};
 use crate::throttle::LoginFailures;
 
 impl Service {
@@ -29,12 +29,17 @@ impl Service {
         }
     }
 
-    /// Checks a password and starts a session.
-    ///
-    /// Every attempt is first recorded as a failure, on the condition that nobody else
-    /// recorded one since it read the count: so attempts on one address run one at a time, and
-    /// parallel guesses cannot all slip in before the lockout. A success forgets the failures.
-    /// An unknown address is counted and checked (against a dummy hash) like a known one.
+    /// Checks a password and starts a session, in two round trips: one query of the address
+    /// (its failed logins, and its guard's copy of what a login needs of the account), then,
+    /// once the password is checked against the copy, one transaction that writes the answer
+    /// (the session, the failures forgotten; or one failure more) on the conditions that no
+    /// other attempt on the address was recorded since the query, and that the account still
+    /// holds the copy. So attempts on one address are answered one at a time: of parallel
+    /// guesses one is answered, the others are told to wait without an answer, whatever their
+    /// password, and the lockout counts every answer. When the account moved on from the copy
+    /// (a new password, role, name or session epoch), it is read and the password checked
+    /// against it, once. An unknown address is checked (against a dummy hash) and counted
+    /// like a known one, in the same requests.
     ///
     /// # Errors
     /// [`LoginError`].
@@ -50,70 +55,96 @@ impl Service {
             tracing::info!(failures = seen.map(|f| f.count), "login refused: locked");
             LoginError::Locked { retry_after }
         })?;
-        // An address without an account reads an account that cannot exist (a fresh id): the
-        // same requests as for a wrong password, so that their timing tells nothing.
-        let owner = records.owner.unwrap_or_else(UserId::new);
-        let (recorded, user) = tokio::try_join!(
-            self.store.record_login_attempt(&email, seen, &attempt, now),
-            self.store.user(owner)
-        )?;
-        if !recorded {
-            tracing::info!("login refused: another attempt on the address is in flight");
-            return Err(LoginError::Locked {
-                retry_after: CONCURRENT_ATTEMPT_WAIT,
-            });
-        }
-        let hash = user.as_ref().map(|u| u.password_hash.clone());
-        let matches = self.hasher.verify(password, hash).await?;
-        let Some(user) = user.filter(|_| matches) else {
-            tracing::info!(
-                failures = attempt.count,
-                locked = attempt.locked_until.is_some(),
-                "login refused: wrong email or password"
-            );
-            return Err(LoginError::InvalidCredentials);
+        let (mut login, mut copy) = match (records.login, records.owner) {
+            (Some(login), _) => (Some(login), false),
+            // A guard written before it kept a copy: the account is read, and copied.
+            (None, Some(owner)) => (self.store.user(owner).await?.map(|u| u.login()), true),
+            (None, None) => (None, false),
         };
-        if user.account.disabled {
-            tracing::info!(user = %user.account.id, "login refused: account disabled");
-            return Err(LoginError::Disabled);
+        let mut checked: Option<(PasswordHash, bool)> = None;
+        for _ in 0..2 {
+            let hash = login.as_ref().map(|l| l.password_hash.clone());
+            let matches = match (&checked, &hash) {
+                (Some((was, matched)), Some(hash)) if was == hash => *matched,
+                _ => self.hasher.verify(password.clone(), hash.clone()).await?,
+            };
+            checked = hash.map(|hash| (hash, matches));
+            let account = login.as_ref().filter(|l| matches && !l.disabled);
+            let session = SessionId::new();
+            let refresh_token = account
+                .map(|account| OpaqueToken::generate_for(account.user))
+                .transpose()?;
+            let token = refresh_token.as_ref().map(OpaqueToken::hash);
+            let outcome = match (account, &token) {
+                (Some(account), Some(token)) => LoginOutcome::Session(NewSession {
+                    user: account.user,
+                    session,
+                    token,
+                    epoch: account.session_epoch,
+                    expires_at: now.plus(self.lifetimes.session),
+                }),
+                _ => LoginOutcome::Failed(&attempt),
+            };
+            let answered = self
+                .store
+                .answer_login(&email, seen, login.as_ref(), copy, outcome, now)
+                .await;
+            match answered {
+                Ok(()) => {}
+                Err(LoginWriteError::Stale) => {
+                    let Some(stale) = login else {
+                        return Err(anyhow::anyhow!("a fresh id's account check failed").into());
+                    };
+                    tracing::info!(user = %stale.user, "login: the account changed since its copy");
+                    login = self.store.user(stale.user).await?.map(|u| u.login());
+                    copy = true;
+                    continue;
+                }
+                Err(LoginWriteError::Concurrent) => {
+                    tracing::info!("login refused: another attempt on the address was answered");
+                    return Err(LoginError::Locked {
+                        retry_after: CONCURRENT_ATTEMPT_WAIT,
+                    });
+                }
+                Err(LoginWriteError::Db(err)) => return Err(err.into()),
+            }
+            return match (account, refresh_token) {
+                (Some(account), Some(refresh_token)) => {
+                    tracing::info!(user = %account.user, "logged in");
+                    Ok(self.tokens(account, session, refresh_token)?)
+                }
+                _ if matches && login.is_some() => {
+                    tracing::info!("login refused: account disabled");
+                    Err(LoginError::Disabled)
+                }
+                _ => {
+                    tracing::info!(
+                        failures = attempt.count,
+                        locked = attempt.locked_until.is_some(),
+                        "login refused: wrong email or password"
+                    );
+                    Err(LoginError::InvalidCredentials)
+                }
+            };
         }
-        let tokens = self.start_session(&user, now).await?;
-        tracing::info!(user = %user.account.id, "logged in");
-        Ok(tokens)
-    }
-
-    async fn start_session(
-        &self,
-        user: &StoredUser,
-        now: Timestamp,
-    ) -> anyhow::Result<SessionTokens> {
-        let session = SessionId::new();
-        let refresh_token = OpaqueToken::generate_for(user.account.id)?;
-        let new = NewSession {
-            user: user.account.id,
-            session,
-            token: &refresh_token.hash(),
-            epoch: user.session_epoch,
-            expires_at: now.plus(self.lifetimes.session),
-        };
-        self.store
-            .start_session(new, &user.account.email, now)
-            .await?;
-        self.tokens(user, session, refresh_token)
+        tracing::warn!("login refused: the account changed twice while it was checked");
+        Err(LoginError::Locked {
+            retry_after: CONCURRENT_ATTEMPT_WAIT,
+        })
     }
 
     fn tokens(
         &self,
-        user: &StoredUser,
+        login: &LoginCopy,
         session: SessionId,
         refresh_token: OpaqueToken,
     ) -> anyhow::Result<SessionTokens> {
         let access = self.issuer.issue_in_session(
-            user.account.id,
-            user.account.role,
-            user.account.name.as_str(),
+            login.user,
+            login.role,
+            login.name.as_str(),
             &session.to_string(),
-            user.session_epoch,
+            login.session_epoch,
         )?;
         Ok(SessionTokens {
             access_token: access.token,
@@ -166,7 +197,7 @@ impl Service {
             .rotate_refresh_token(&record, &hash, &next.hash(), user.session_epoch, now)
             .await;
         match rotated {
-            Ok(()) => Ok(self.tokens(&user, record.session, next)?),
+            Ok(()) => Ok(self.tokens(&user.login(), record.session, next)?),
             Err(SpentError::Spent) => {
                 if self.store.session_reuse(&record, &hash).await? {
                     tracing::warn!(

@@ -5,7 +5,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use serde::{Deserialize, Serialize};
 use shared::clock::Timestamp;
 use shared::dynamo::{
-    DbError, Expr, GSI1, GSI1_PK, GSI1_SK, Item, PK, Query, SK, Write, attr, from_item, n, s,
+    Cond, DbError, Expr, GSI1, GSI1_PK, GSI1_SK, Item, PK, Query, SK, Write, attr, from_item, n, s,
     to_item, ts,
 };
 use shared::identity::{Role, UserId};
@@ -24,6 +24,79 @@ pub struct StoredUser {
     pub account: Account,
     pub password_hash: PasswordHash,
     pub session_epoch: u64,
+}
+
+impl StoredUser {
+    /// What a login needs of this account.
+    pub fn login(&self) -> LoginCopy {
+        LoginCopy {
+            user: self.account.id,
+            password_hash: self.password_hash.clone(),
+            session_epoch: self.session_epoch,
+            role: self.account.role,
+            name: self.account.name.clone(),
+            disabled: self.account.disabled,
+        }
+    }
+}
+
+/// What a login needs of an account: the hash its password is checked against, and what its
+/// tokens say. A copy is kept on the address's guard item, so that the one query that reads the
+/// address's failed logins finds it too ([`Store::address`]); a login answers on the condition
+/// that the account still holds the copy ([`Store::answer_login`]), so a copy the account has
+/// moved on from (a new password, role, name or session epoch; disabled) never decides one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoginCopy {
+    pub user: UserId,
+    pub password_hash: PasswordHash,
+    pub session_epoch: u64,
+    pub role: Role,
+    pub name: DisplayName,
+    pub disabled: bool,
+}
+
+/// A [`LoginCopy`] as the guard item keeps it (the account's own attribute names).
+#[derive(Serialize, Deserialize)]
+pub(super) struct LoginItem {
+    password_hash: String,
+    session_epoch: u64,
+    role: Role,
+    name: String,
+    disabled: bool,
+}
+
+impl LoginCopy {
+    pub(super) fn from_item(user: UserId, item: LoginItem) -> Self {
+        Self {
+            user,
+            password_hash: PasswordHash::from_stored(item.password_hash),
+            session_epoch: item.session_epoch,
+            role: item.role,
+            name: DisplayName::from_stored(&item.name),
+            disabled: item.disabled,
+        }
+    }
+
+    pub(super) fn to_item(&self) -> LoginItem {
+        LoginItem {
+            password_hash: self.password_hash.as_str().into(),
+            session_epoch: self.session_epoch,
+            role: self.role,
+            name: self.name.as_str().into(),
+            disabled: self.disabled,
+        }
+    }
+
+    /// The condition that the account item still holds this copy.
+    pub(super) fn still_held(&self) -> Cond {
+        Cond::all([
+            attr("password_hash").eq(s(self.password_hash.as_str())),
+            attr("session_epoch").eq(n(self.session_epoch)),
+            attr("role").eq(s(self.role.as_str())),
+            attr("name").eq(s(self.name.as_str())),
+            attr("disabled").eq(AttributeValue::Bool(self.disabled)),
+        ])
+    }
 }
 
 /// Why an account could not be created.
@@ -159,8 +232,14 @@ impl Store {
         account: &Account,
         hash: &PasswordHash,
     ) -> Result<(), CreateAccountError> {
+        let login = StoredUser {
+            account: account.clone(),
+            password_hash: hash.clone(),
+            session_epoch: 0,
+        }
+        .login();
         let mut writes = vec![
-            Write::create(addresses::guard_item(&account.email, account.id)?),
+            Write::create(addresses::guard_item(&account.email, &login)?),
             Write::create(addresses::skeleton_guard_item(&account.email, account.id)?),
             Write::create(to_item(&UserItem::new(account, hash))?),
         ];

@@ -1,5 +1,6 @@
-//! What is kept under an address, in one partition: its guard (who owns it) and its counters
-//! (failed logins, password-reset and verification-mail requests), read together in one query.
+//! What is kept under an address, in one partition: its guard (who owns it, and a copy of what
+//! a login needs of the account) and its counters (failed logins, password-reset and
+//! verification-mail requests), read together in one query.
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde::{Deserialize, Serialize};
@@ -10,6 +11,7 @@ use shared::dynamo::{
 };
 use shared::identity::UserId;
 
+use super::accounts::{LoginCopy, LoginItem};
 use super::{EmailTokenRecord, Store, credentials, expiry, ttl};
 use crate::email::Email;
 use crate::keys;
@@ -31,6 +33,9 @@ pub enum SkeletonClaim {
 #[derive(Debug, Clone, Default)]
 pub struct AddressRecords {
     pub owner: Option<UserId>,
+    /// The owner's login, as copied onto the guard (`None` on guards written before copies
+    /// were kept, until the account's next login writes one).
+    pub login: Option<LoginCopy>,
     pub login_failures: Option<LoginFailures>,
     pub reset_requests: Option<MailRequests>,
     pub verify_requests: Option<MailRequests>,
@@ -72,6 +77,8 @@ struct EmailGuardItem {
     sk: String,
     entity: String,
     user_id: UserId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    login: Option<LoginItem>,
 }
 
 /// The owner of every address with one skeleton, and the owner's own address (to be told of
@@ -98,15 +105,27 @@ struct MailRequestsItem {
     expires_at: i64,
 }
 
-/// The guard item that makes `user` the owner of `email`.
-pub(super) fn guard_item(email: &Email, user: UserId) -> Result<Item, DbError> {
+/// The guard item that makes `login`'s account the owner of `email`, with the copy.
+pub(super) fn guard_item(email: &Email, login: &LoginCopy) -> Result<Item, DbError> {
     let key = keys::email_guard(email);
     to_item(&EmailGuardItem {
         pk: key.pk,
         sk: key.sk,
         entity: "email".into(),
-        user_id: user,
+        user_id: login.user,
+        login: Some(login.to_item()),
     })
+}
+
+/// The write of a fresh copy of its owner's login onto `email`'s guard.
+pub(super) fn copy_login(email: &Email, login: &LoginCopy) -> Result<Write, DbError> {
+    let copy = AttributeValue::M(to_item(&login.to_item())?);
+    Ok(Write::update(
+        keys::email_guard(email),
+        Expr::new()
+            .set("login", copy)
+            .condition(attr("user_id").eq(s(login.user.to_string()))),
+    ))
 }
 
 /// The guard item that makes `user` the owner of every address that looks like `email`.
@@ -129,11 +148,24 @@ pub fn freed() -> DbError {
 /// The condition of a counter's write: it still counts `seen`, or, when none was seen, it is
 /// absent or expired. Of the callers that read the same count, the first to write wins and
 /// the others' condition fails.
-fn still_counts(counter: &str, seen: Option<u32>, now: Timestamp) -> Cond {
+pub(super) fn still_counts(counter: &str, seen: Option<u32>, now: Timestamp) -> Cond {
     match seen {
         Some(seen) => attr(counter).eq(n(seen)),
         None => attr(PK).absent().or(attr(EXPIRES_AT).le(n(ttl(now)))),
     }
+}
+
+/// The write that makes `email`'s failed logins `next`.
+pub(super) fn failures_write(email: &Email, next: &LoginFailures) -> Write {
+    let expr = Expr::new()
+        .set("failures", n(next.count))
+        .set(EXPIRES_AT, n(ttl(next.expires_at)))
+        .set(ENTITY, s("login_failures"));
+    let expr = match next.locked_until {
+        Some(until) => expr.set("locked_until", ts(until)),
+        None => expr.remove("locked_until"),
+    };
+    Write::update(keys::login_failures(email), expr)
 }
 
 /// A mail-request counter, unless it has expired.
@@ -160,7 +192,13 @@ impl Store {
                 _ => continue,
             };
             match sk.as_str() {
-                keys::EMAIL => records.owner = Some(from_item::<EmailGuardItem>(item)?.user_id),
+                keys::EMAIL => {
+                    let guard: EmailGuardItem = from_item(item)?;
+                    records.owner = Some(guard.user_id);
+                    records.login = guard
+                        .login
+                        .map(|login| LoginCopy::from_item(guard.user_id, login));
+                }
                 keys::LOGIN_FAILURES => {
                     let item: LoginFailuresItem = from_item(item)?;
                     let expires_at = expiry(item.expires_at);
@@ -229,16 +267,11 @@ impl Store {
         next: &LoginFailures,
         now: Timestamp,
     ) -> Result<bool, DbError> {
-        let mut expr = Expr::new()
-            .set("failures", n(next.count))
-            .set(EXPIRES_AT, n(ttl(next.expires_at)))
-            .set(ENTITY, s("login_failures"))
-            .condition(still_counts("failures", seen.map(|seen| seen.count), now));
-        expr = match next.locked_until {
-            Some(until) => expr.set("locked_until", ts(until)),
-            None => expr.remove("locked_until"),
-        };
-        let write = Write::update(keys::login_failures(email), expr);
+        let write = failures_write(email, next).when(still_counts(
+            "failures",
+            seen.map(|seen| seen.count),
+            now,
+        ));
         match self.table.write(write).await {
             Ok(()) => Ok(true),
             Err(DbError::ConditionFailed) => Ok(false),

@@ -13,10 +13,10 @@ use shared::config::TableName;
 use shared::dynamo::{Cond, DbError, EXPIRES_AT, PK, Table, attr, n};
 use shared::page::CursorKey;
 
-pub use accounts::{AccountWriteError, CreateAccountError, StoredUser};
+pub use accounts::{AccountWriteError, CreateAccountError, LoginCopy, StoredUser};
 pub use addresses::{AddressRecords, MailRequest, SkeletonClaim, freed};
 pub use credentials::{EmailTokenRecord, PasswordWriteError};
-pub use sessions::{NewSession, RefreshTokenRecord};
+pub use sessions::{LoginOutcome, LoginWriteError, NewSession, RefreshTokenRecord};
 
 /// The auth table.
 #[derive(Debug, Clone)]

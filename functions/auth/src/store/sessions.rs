@@ -9,12 +9,14 @@ use shared::dynamo::{
 };
 use shared::identity::UserId;
 
-use super::accounts::stored_user;
+use super::accounts::{LoginCopy, stored_user};
+use super::addresses::{copy_login, failures_write, still_counts};
 use super::{SpentError, Store, StoredUser, expiry, ttl};
 use crate::email::Email;
 use crate::keys;
 use crate::secret::TokenHash;
 use crate::session::SessionId;
+use crate::throttle::LoginFailures;
 
 /// What a refresh token leads to.
 #[derive(Debug, Clone)]
@@ -22,6 +24,28 @@ pub struct RefreshTokenRecord {
     pub user: UserId,
     pub session: SessionId,
     pub expires_at: Timestamp,
+}
+
+/// How a login attempt ended.
+#[derive(Debug, Clone)]
+pub enum LoginOutcome<'a> {
+    /// The password was right: this session starts.
+    Session(NewSession<'a>),
+    /// It was not (or the account is disabled): the address's failed logins are now these.
+    Failed(&'a LoginFailures),
+}
+
+/// Why a login's answer was not written.
+#[derive(Debug, thiserror::Error)]
+pub enum LoginWriteError {
+    /// Another attempt on the address was recorded since its failed logins were read.
+    #[error("another login attempt on the address was recorded meanwhile")]
+    Concurrent,
+    /// The account no longer holds the login it was checked against.
+    #[error("the account changed since its login was read")]
+    Stale,
+    #[error(transparent)]
+    Db(#[from] DbError),
 }
 
 /// A new login: its session and first refresh token.
@@ -85,40 +109,70 @@ fn refresh_record(item: Item, now: Timestamp) -> Result<Option<RefreshTokenRecor
 }
 
 impl Store {
-    /// Starts a session with its first refresh token, and forgets the address's failed
-    /// logins, in one transaction.
+    /// Answers a login attempt in one transaction: records it (a success forgets the
+    /// address's failed logins, starting `outcome`'s session with its first refresh token; a
+    /// failure records the count `outcome` says) on the condition that the count is still
+    /// `seen`, and that the account still holds `login` (or, when the address has no account,
+    /// that a fresh id has none: the same request either way). With `copy`, `login` is written
+    /// onto the address's guard too: it was read from the account, the guard's copy was
+    /// missing or old.
     ///
     /// # Errors
-    /// When DynamoDB fails.
-    pub async fn start_session(
+    /// [`LoginWriteError::Concurrent`] when another attempt was recorded since `seen` was
+    /// read; [`LoginWriteError::Stale`] when the account no longer holds `login`.
+    pub async fn answer_login(
         &self,
-        new: NewSession<'_>,
         email: &Email,
+        seen: Option<&LoginFailures>,
+        login: Option<&LoginCopy>,
+        copy: bool,
+        outcome: LoginOutcome<'_>,
         now: Timestamp,
-    ) -> Result<(), DbError> {
-        let key = keys::session(new.user, &new.session.to_string());
-        let first = RefreshTokenRecord {
-            user: new.user,
-            session: new.session,
-            expires_at: new.expires_at,
+    ) -> Result<(), LoginWriteError> {
+        let seen_count = still_counts("failures", seen.map(|seen| seen.count), now);
+        let account = match login {
+            Some(login) => Write::check(keys::user(login.user), login.still_held()),
+            None => Write::check(keys::user(UserId::new()), attr(PK).absent()),
         };
-        let session = SessionItem {
-            pk: key.pk,
-            sk: key.sk,
-            entity: "session".into(),
-            user_id: new.user,
-            session_id: new.session,
-            current_token: new.token.as_str().into(),
-            epoch: new.epoch,
-            created_at: now,
-            expires_at: ttl(new.expires_at),
+        let mut writes = match outcome {
+            LoginOutcome::Failed(next) => {
+                vec![failures_write(email, next).when(seen_count), account]
+            }
+            LoginOutcome::Session(new) => {
+                let key = keys::session(new.user, &new.session.to_string());
+                let first = RefreshTokenRecord {
+                    user: new.user,
+                    session: new.session,
+                    expires_at: new.expires_at,
+                };
+                let session = SessionItem {
+                    pk: key.pk,
+                    sk: key.sk,
+                    entity: "session".into(),
+                    user_id: new.user,
+                    session_id: new.session,
+                    current_token: new.token.as_str().into(),
+                    epoch: new.epoch,
+                    created_at: now,
+                    expires_at: ttl(new.expires_at),
+                };
+                vec![
+                    Write::delete(keys::login_failures(email)).when(seen_count),
+                    account,
+                    Write::create(to_item(&session)?),
+                    Write::create(to_item(&RefreshTokenItem::new(new.token, &first))?),
+                ]
+            }
         };
-        let writes = vec![
-            Write::create(to_item(&session)?),
-            Write::create(to_item(&RefreshTokenItem::new(new.token, &first))?),
-            Write::delete(keys::login_failures(email)),
-        ];
-        self.table.transact(writes).await
+        if let (Some(login), true) = (login, copy) {
+            writes.push(copy_login(email, login)?);
+        }
+        match self.table.transact(writes).await {
+            Ok(()) => Ok(()),
+            Err(err) if err.failed_condition_at(0) => Err(LoginWriteError::Concurrent),
+            Err(err) if err.failed_condition_at(1) => Err(LoginWriteError::Stale),
+            Err(err) => Err(err.into()),
+        }
     }
 
     /// What a refresh token leads to, if it was ever issued and has not expired.

@@ -8,6 +8,7 @@ mod forged_tokens;
 mod journey;
 mod jwks;
 mod lockout;
+mod login_copy;
 mod logs;
 mod lookalikes;
 mod passwords;
