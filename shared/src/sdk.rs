@@ -8,13 +8,13 @@ use std::sync::{Arc, OnceLock};
 /// client.
 #[derive(Debug, Clone)]
 pub struct OnFirstUse<C> {
-    sdk: aws_config::SdkConfig,
+    sdk: aws_types::SdkConfig,
     client: Arc<OnceLock<C>>,
 }
 
 impl<C> OnFirstUse<C> {
     /// A client to be built from `sdk`.
-    pub fn new(sdk: &aws_config::SdkConfig) -> Self {
+    pub fn new(sdk: &aws_types::SdkConfig) -> Self {
         Self {
             sdk: sdk.clone(),
             client: Arc::new(OnceLock::new()),
@@ -22,7 +22,7 @@ impl<C> OnFirstUse<C> {
     }
 
     /// The client, built by `build` the first time.
-    pub fn get(&self, build: impl FnOnce(&aws_config::SdkConfig) -> C) -> &C {
+    pub fn get(&self, build: impl FnOnce(&aws_types::SdkConfig) -> C) -> &C {
         self.client.get_or_init(|| build(&self.sdk))
     }
 }

@@ -68,7 +68,7 @@ impl AppState {
     ///
     /// # Errors
     /// When the signing key cannot be loaded or does not match `JWKS`.
-    pub async fn from_config(config: Config, sdk: &aws_config::SdkConfig) -> anyhow::Result<Self> {
+    pub async fn from_config(config: Config, sdk: &aws_types::SdkConfig) -> anyhow::Result<Self> {
         let db = shared::dynamo::client(sdk, &config.dynamo);
         let secrets = Secrets::new(sdk);
         let loading = async {
@@ -108,7 +108,7 @@ impl AppState {
 impl MailSender {
     /// The mail sender as `config` says: mail through SES or to the log. Its store never lists
     /// accounts, so its cursor key is a throwaway one.
-    pub fn from_config(config: config::SenderConfig, sdk: &aws_config::SdkConfig) -> Self {
+    pub fn from_config(config: config::SenderConfig, sdk: &aws_types::SdkConfig) -> Self {
         let mailer: Arc<dyn Mailer> = match config.mailer {
             config::MailerConfig::Log => Arc::new(LogMailer),
             config::MailerConfig::Ses { from } => Arc::new(SesMailer::new(sdk, from)),

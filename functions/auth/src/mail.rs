@@ -76,7 +76,7 @@ pub struct SesMailer {
 impl SesMailer {
     /// A mailer sending from `from`, with a short timeout: a slow SES must not hold a
     /// request until the function's own timeout.
-    pub fn new(sdk: &aws_config::SdkConfig, from: String) -> Self {
+    pub fn new(sdk: &aws_types::SdkConfig, from: String) -> Self {
         let timeouts = aws_sdk_sesv2::config::timeout::TimeoutConfig::builder()
             .operation_timeout(Duration::from_secs(3))
             .build();

@@ -58,7 +58,7 @@ pub struct MailQueue {
 
 impl MailQueue {
     /// The queue at `settings.url`, with a short timeout: a slow SQS must not hold a request.
-    pub fn new(sdk: &aws_config::SdkConfig, settings: &QueueSettings) -> Self {
+    pub fn new(sdk: &aws_types::SdkConfig, settings: &QueueSettings) -> Self {
         Self {
             client: OnFirstUse::new(sdk),
             endpoint: settings.endpoint.clone(),

@@ -52,7 +52,7 @@ impl AppState {
     ///
     /// # Errors
     /// When the cursor key cannot be read.
-    pub async fn from_config(config: Config, sdk: &aws_config::SdkConfig) -> anyhow::Result<Self> {
+    pub async fn from_config(config: Config, sdk: &aws_types::SdkConfig) -> anyhow::Result<Self> {
         let db = shared::dynamo::client(sdk, &config.dynamo);
         let secrets = shared::token::Secrets::new(sdk);
         let loading = config.cursor_key.load(&secrets);

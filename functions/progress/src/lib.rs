@@ -54,7 +54,7 @@ impl AppState {
     ///
     /// # Errors
     /// When either key cannot be loaded.
-    pub async fn from_config(config: Config, sdk: &aws_config::SdkConfig) -> anyhow::Result<Self> {
+    pub async fn from_config(config: Config, sdk: &aws_types::SdkConfig) -> anyhow::Result<Self> {
         let db = shared::dynamo::client(sdk, &config.dynamo);
         let secrets = Secrets::new(sdk);
         let loading = async {

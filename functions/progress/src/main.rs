@@ -10,7 +10,7 @@ async fn main() -> Result<(), lambda_http::Error> {
     let config = progress::Config::from_env(&env).inspect_err(|error| {
         tracing::error!(%error, "the configuration is invalid; not starting");
     })?;
-    let sdk = shared::dynamo::load_aws_config(&env).await?;
+    let sdk = shared::dynamo::sdk_config(&env)?;
     let state = progress::AppState::from_config(config, &sdk)
         .await
         .inspect_err(|error| tracing::error!(error = %format!("{error:#}"), "cannot start"))?;

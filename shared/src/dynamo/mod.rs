@@ -31,11 +31,15 @@ pub use write::Write;
 use std::collections::HashMap;
 use std::time::Duration;
 
-use aws_config::{BehaviorVersion, SdkConfig};
+use aws_credential_types::Credentials;
+use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::AttributeValue;
+use aws_smithy_runtime_api::client::behavior_version::BehaviorVersion;
 use aws_smithy_types::retry::RetryConfig;
 use aws_smithy_types::timeout::TimeoutConfig;
+use aws_types::SdkConfig;
+use aws_types::region::Region;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -151,36 +155,56 @@ impl DynamoSettings {
     }
 }
 
-/// Loads the AWS SDK configuration (region, credentials, and the HTTPS client of
-/// [`crate::tls`]) once per cold start.
+/// The AWS SDK configuration of a function (auth, content, progress, mail-sender), once per cold
+/// start: the region, the keys and the HTTPS client of [`crate::tls`], built from the
+/// environment alone.
 ///
-/// In Lambda the region and the credentials are the environment's (`AWS_REGION`, and the
-/// role's keys Lambda sets: `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
-/// `AWS_SESSION_TOKEN`), read directly: the SDK's default chains would first build providers
-/// for profiles, web identity (an STS client) and containers, ~1.5 M instructions of every init
-/// (BENCHMARKS.md §1). Elsewhere (the admin commands) the default chains apply.
+/// The region and the keys are the environment's: `AWS_REGION`, and the role's keys Lambda sets
+/// (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`); the local stack, the
+/// tests and the benchmarks set the same variables for the emulator. `AWS_ENDPOINT_URL`, the
+/// SDK's own variable, points every client at one endpoint (the deploy rehearsal's emulator).
+/// Nothing else is looked up: no profile, web identity (an STS client), container or instance
+/// credentials, so aws-config's chains are neither run (~1.5 M instructions of every init,
+/// BENCHMARKS.md §1) nor linked (~0.25 MB of each zip). What aws-config would add besides —
+/// the sleep and time source, standard retries, the 3.1 s connect timeout, the identity cache —
+/// every client built from this configuration gets from the SDK's defaults for
+/// [`BEHAVIOR_VERSION`].
 ///
 /// # Errors
-/// When `AWS_CA_BUNDLE` is set and does not hold certificates, or in Lambda without the
-/// region or the keys.
-pub async fn load_aws_config(env: &Env) -> Result<SdkConfig, ConfigError> {
-    let http = crate::tls::https_client(crate::tls::roots(env)?);
-    let mut loader = aws_config::defaults(BEHAVIOR_VERSION()).http_client(http);
-    if env.in_lambda() {
-        let keys = aws_credential_types::Credentials::new(
-            env.required("AWS_ACCESS_KEY_ID")?,
-            env.required("AWS_SECRET_ACCESS_KEY")?,
-            env.optional("AWS_SESSION_TOKEN").map(str::to_owned),
-            None,
-            "Lambda's environment",
-        );
-        loader = loader
-            .region(aws_config::Region::new(
-                env.required("AWS_REGION")?.to_owned(),
-            ))
-            .credentials_provider(keys);
+/// When `AWS_CA_BUNDLE` is set and does not hold certificates, or without the region or the keys
+/// (the error names the variable).
+pub fn sdk_config(env: &Env) -> Result<SdkConfig, ConfigError> {
+    let region = Region::new(env.required("AWS_REGION")?.to_owned());
+    let keys = Credentials::new(
+        env.required("AWS_ACCESS_KEY_ID")?,
+        env.required("AWS_SECRET_ACCESS_KEY")?,
+        env.optional("AWS_SESSION_TOKEN").map(str::to_owned),
+        None,
+        "the environment",
+    );
+    let mut builder = SdkConfig::builder()
+        .behavior_version(BEHAVIOR_VERSION())
+        .region(region)
+        .credentials_provider(SharedCredentialsProvider::new(keys))
+        .http_client(crate::tls::https_client(crate::tls::roots(env)?));
+    if let Some(url) = env.optional("AWS_ENDPOINT_URL") {
+        builder = builder.endpoint_url(url);
     }
-    Ok(loader.load().await)
+    Ok(builder.build())
+}
+
+/// The AWS SDK configuration of an operator's command (`auth-admin`, `content-admin`): the SDK's
+/// default region and credential chains (the environment, a profile, the instance's role, ...),
+/// and the HTTPS client of [`crate::tls`]. Not for the functions: [`sdk_config`].
+///
+/// # Errors
+/// When `AWS_CA_BUNDLE` is set and does not hold certificates.
+pub async fn load_operator_config(env: &Env) -> Result<SdkConfig, ConfigError> {
+    let http = crate::tls::https_client(crate::tls::roots(env)?);
+    Ok(aws_config::defaults(BEHAVIOR_VERSION())
+        .http_client(http)
+        .load()
+        .await)
 }
 
 /// The DynamoDB client, with the timeouts, retries and endpoint of `settings`.
@@ -449,17 +473,27 @@ mod tests {
         assert!(from_item::<Stored>(broken).is_err());
     }
 
-    #[tokio::test]
-    async fn in_lambda_the_region_and_keys_are_the_environments() {
-        let lambda = Env::from_pairs([
+    /// Lambda's environment: the region and the role's keys, as Lambda sets them.
+    fn lambda_env() -> Env {
+        Env::from_pairs([
             ("AWS_LAMBDA_FUNCTION_NAME", "skillpath-dev-content"),
             ("AWS_REGION", "eu-west-1"),
             ("AWS_ACCESS_KEY_ID", "ASIAEXAMPLE"),
             ("AWS_SECRET_ACCESS_KEY", "secret"),
             ("AWS_SESSION_TOKEN", "token"),
-        ]);
-        let sdk = load_aws_config(&lambda).await.unwrap();
+        ])
+    }
+
+    #[tokio::test]
+    async fn the_region_and_keys_are_the_environments() {
+        let sdk = sdk_config(&lambda_env()).unwrap();
         assert_eq!(sdk.region().map(|r| r.as_ref()), Some("eu-west-1"));
+        assert_eq!(sdk.behavior_version(), Some(BEHAVIOR_VERSION()));
+        assert!(
+            sdk.http_client().is_some(),
+            "the HTTPS client of shared::tls"
+        );
+        assert_eq!(sdk.endpoint_url(), None);
         let keys = sdk
             .credentials_provider()
             .expect("a credentials provider")
@@ -467,14 +501,59 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(keys.access_key_id(), "ASIAEXAMPLE");
+        assert_eq!(keys.secret_access_key(), "secret");
         assert_eq!(keys.session_token(), Some("token"));
+    }
 
-        let without_keys = Env::from_pairs([
-            ("AWS_LAMBDA_FUNCTION_NAME", "skillpath-dev-content"),
-            ("AWS_REGION", "eu-west-1"),
-        ]);
-        let error = load_aws_config(&without_keys).await.unwrap_err();
-        assert!(error.to_string().contains("AWS_ACCESS_KEY_ID"), "{error}");
+    #[test]
+    fn without_the_region_or_the_keys_the_start_stops_naming_the_variable() {
+        for missing in ["AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"] {
+            let env = lambda_env().with(missing, "");
+            let error = sdk_config(&env).unwrap_err();
+            assert_eq!(
+                error,
+                ConfigError::Missing {
+                    name: missing.to_owned()
+                }
+            );
+        }
+        let without_session = lambda_env().with("AWS_SESSION_TOKEN", "");
+        assert!(sdk_config(&without_session).is_ok(), "long-term keys");
+    }
+
+    #[tokio::test]
+    async fn aws_endpoint_url_points_every_client_at_one_endpoint() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let sdk = sdk_config(&lambda_env().with("AWS_ENDPOINT_URL", url.clone())).unwrap();
+        assert_eq!(sdk.endpoint_url(), Some(url.as_str()));
+        let secrets = aws_sdk_secretsmanager::Client::new(&sdk);
+        let read = secrets.get_secret_value().secret_id("a-secret").send();
+        tokio::select! {
+            accepted = listener.accept() => { accepted.expect("Secrets Manager's request"); }
+            answered = read => panic!("the request went elsewhere: {answered:?}"),
+        }
+    }
+
+    /// Without aws-config, the client finds its sleep (for its timeouts and retries), its time
+    /// source (for signing) and its identity cache in the SDK's defaults: a request is built,
+    /// signed and sent, and fails only at the connection.
+    #[tokio::test]
+    async fn a_client_built_from_it_sends_its_requests() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let closed = format!("http://{}", listener.local_addr().unwrap());
+        drop(listener);
+        let settings = DynamoSettings {
+            endpoint: Some(closed),
+            max_attempts: 1,
+            ..DynamoSettings::default()
+        };
+        let db = client(&sdk_config(&lambda_env()).unwrap(), &settings);
+        let error = db.list_tables().send().await.unwrap_err();
+        assert!(
+            matches!(error, aws_sdk_dynamodb::error::SdkError::DispatchFailure(_)),
+            "{error:?}"
+        );
     }
 
     #[test]

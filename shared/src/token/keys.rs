@@ -217,7 +217,7 @@ pub struct Secrets(OnFirstUse<aws_sdk_secretsmanager::Client>);
 
 impl Secrets {
     /// Secrets read with `sdk`'s credentials.
-    pub fn new(sdk: &aws_config::SdkConfig) -> Self {
+    pub fn new(sdk: &aws_types::SdkConfig) -> Self {
         Self(OnFirstUse::new(sdk))
     }
 

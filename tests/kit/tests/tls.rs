@@ -5,9 +5,21 @@
 use aws_sdk_dynamodb::error::SdkError;
 use shared::config::Env;
 use shared::config::TableName;
-use shared::dynamo::{DynamoSettings, client, load_aws_config, while_connecting};
+use shared::dynamo::{DynamoSettings, client, load_operator_config, sdk_config, while_connecting};
 use testkit::proxy::DynamoProxy;
 use testkit::tls::{TlsEndpoint, test_ca};
+
+/// A function's environment for the emulator (its region and keys), with `pairs`.
+fn function_env(pairs: &[(&str, String)]) -> Env {
+    pairs.iter().fold(
+        Env::from_pairs([
+            ("AWS_REGION", "us-east-1"),
+            ("AWS_ACCESS_KEY_ID", "test"),
+            ("AWS_SECRET_ACCESS_KEY", "test"),
+        ]),
+        |env, (name, value)| env.with(*name, value.clone()),
+    )
+}
 
 async fn list_tables(
     env: &Env,
@@ -18,7 +30,7 @@ async fn list_tables(
         max_attempts: 1,
         ..testkit::dynamo_settings()
     };
-    let sdk = load_aws_config(env).await.expect("the SDK's configuration");
+    let sdk = sdk_config(env).expect("the SDK's configuration");
     client(&sdk, &settings)
         .list_tables()
         .limit(1)
@@ -31,7 +43,7 @@ async fn list_tables(
 async fn dynamodb_behind_a_certificate_amazon_did_not_issue_is_refused() {
     let endpoint = TlsEndpoint::start(&testkit::emulator_endpoint()).await;
 
-    let refused = list_tables(&Env::from_pairs::<&str, &str>([]), &endpoint)
+    let refused = list_tables(&function_env(&[]), &endpoint)
         .await
         .expect_err("a certificate chaining to the test CA is not trusted");
     let SdkError::DispatchFailure(failure) = &refused else {
@@ -43,7 +55,7 @@ async fn dynamodb_behind_a_certificate_amazon_did_not_issue_is_refused() {
         "refused for its issuer: {cause}"
     );
 
-    let trusted = Env::from_pairs([("AWS_CA_BUNDLE", test_ca().display().to_string())]);
+    let trusted = function_env(&[("AWS_CA_BUNDLE", test_ca().display().to_string())]);
     list_tables(&trusted, &endpoint)
         .await
         .expect("the same endpoint, its CA named in AWS_CA_BUNDLE, answers");
@@ -54,10 +66,12 @@ async fn an_aws_ca_bundle_without_certificates_stops_the_start() {
     let not_pem = std::env::temp_dir().join(format!("not-a-bundle-{}.pem", std::process::id()));
     std::fs::write(&not_pem, "# a comment and no certificate\n").expect("a temporary file");
     for path in [not_pem.clone(), "/nonexistent/ca.pem".into()] {
-        let env = Env::from_pairs([("AWS_CA_BUNDLE", path.display().to_string())]);
-        let error = load_aws_config(&env)
+        let env = function_env(&[("AWS_CA_BUNDLE", path.display().to_string())]);
+        let error = sdk_config(&env).expect_err("an unusable bundle is a configuration error");
+        assert!(error.to_string().contains("AWS_CA_BUNDLE"), "{error}");
+        let error = load_operator_config(&env)
             .await
-            .expect_err("an unusable bundle is a configuration error");
+            .expect_err("and stops an operator's command too");
         assert!(error.to_string().contains("AWS_CA_BUNDLE"), "{error}");
     }
     let _ = std::fs::remove_file(not_pem);
@@ -69,10 +83,8 @@ async fn the_connection_opened_during_init_is_the_one_the_first_request_uses() {
     // between keeps the client's open, as DynamoDB does.
     let proxy = DynamoProxy::start().await;
     let endpoint = TlsEndpoint::start(&proxy.endpoint()).await;
-    let env = Env::from_pairs([("AWS_CA_BUNDLE", test_ca().display().to_string())]);
-    let sdk = load_aws_config(&env)
-        .await
-        .expect("the SDK's configuration");
+    let env = function_env(&[("AWS_CA_BUNDLE", test_ca().display().to_string())]);
+    let sdk = sdk_config(&env).expect("the SDK's configuration");
     let settings = DynamoSettings {
         endpoint: Some(endpoint.url.clone()),
         ..testkit::dynamo_settings()

@@ -161,7 +161,7 @@ async fn store() -> anyhow::Result<Store> {
     let env = Env::from_process();
     let table = TableName::from_env(&env, "TABLE_NAME")?;
     let settings = DynamoSettings::from_env(&env)?;
-    let sdk = shared::dynamo::load_aws_config(&env).await?;
+    let sdk = shared::dynamo::load_operator_config(&env).await?;
     // The operator's commands list nothing: their cursors, if any, would never leave this
     // process.
     Ok(Store::new(

@@ -19,7 +19,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let config = SenderConfig::from_env(&env).inspect_err(|error| {
         tracing::error!(%error, "the configuration is invalid; not starting");
     })?;
-    let sdk = shared::dynamo::load_aws_config(&env).await?;
+    let sdk = shared::dynamo::sdk_config(&env)?;
     let queue = config.mail_queue.clone();
     let sender = MailSender::from_config(config, &sdk);
     let clock = Clock::system();

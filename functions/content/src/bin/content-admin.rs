@@ -54,7 +54,10 @@ async fn reindex() -> anyhow::Result<()> {
     let progress = TableName::from_env(&env, "PROGRESS_TABLE_NAME")?;
     let site = BaseUrl::from_env(&env, "PUBLIC_BASE_URL")?;
     let settings = DynamoSettings::from_env(&env)?;
-    let db = shared::dynamo::client(&shared::dynamo::load_aws_config(&env).await?, &settings);
+    let db = shared::dynamo::client(
+        &shared::dynamo::load_operator_config(&env).await?,
+        &settings,
+    );
     let store = Store::new(
         Table::new(db.clone(), table.clone()),
         Table::new(db.clone(), progress),
