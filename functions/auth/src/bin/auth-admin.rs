@@ -20,6 +20,12 @@
 //!     account's address (`<id> <address> <the other address>`), for the operator to look
 //!     into (and disable with `PATCH /auth/users/{user}` where it is an impostor). Running
 //!     it again changes nothing.
+//!
+//! auth-admin copy-logins
+//!     Gives every account whose address's guard has no copy of what a login needs of the
+//!     account (accounts made before guards kept one) that copy, so that its logins make the
+//!     same two requests as any other address's. Prints how many it copied. Running it again
+//!     changes nothing.
 //! ```
 //!
 //! `create-user` is the documented way to make the school's first admin: the API never lets
@@ -39,7 +45,7 @@ use std::path::PathBuf;
 
 use auth::email::Email;
 use auth::password::Password;
-use auth::service::{ProvisionError, claim_skeletons, provision};
+use auth::service::{ProvisionError, claim_skeletons, copy_logins, provision};
 use auth::store::Store;
 use auth::user::DisplayName;
 use shared::clock::Clock;
@@ -53,7 +59,8 @@ const USAGE: &str = "usage:
   auth-admin keygen --kid <key-id> --out <dir>
   auth-admin create-user --email <email> --name <name> --role learner|instructor|admin
       (password from AUTH_ADMIN_PASSWORD, or standard input)
-  auth-admin claim-skeletons";
+  auth-admin claim-skeletons
+  auth-admin copy-logins";
 
 fn main() -> std::process::ExitCode {
     // An operator wants the reason in one line, not a backtrace.
@@ -78,6 +85,10 @@ fn run() -> anyhow::Result<()> {
             .enable_all()
             .build()?
             .block_on(claim(&args[1..])),
+        Some("copy-logins") => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?
+            .block_on(copy(&args[1..])),
         _ => anyhow::bail!("{USAGE}"),
     }
 }
@@ -185,6 +196,15 @@ async fn claim(args: &[String]) -> anyhow::Result<()> {
     for (account, owner) in &report.lookalikes {
         writeln!(stdout, "{} {} {owner}", account.id, account.email)?;
     }
+    Ok(())
+}
+
+async fn copy(args: &[String]) -> anyhow::Result<()> {
+    if !args.is_empty() {
+        anyhow::bail!("copy-logins takes no arguments\n{USAGE}");
+    }
+    let copied = copy_logins(&store().await?).await?;
+    eprintln!("copied {copied} accounts' logins onto their addresses' guards");
     Ok(())
 }
 

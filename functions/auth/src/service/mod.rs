@@ -12,7 +12,7 @@ use std::time::Duration;
 use shared::dynamo::DbError;
 use shared::token::AccessTokenIssuer;
 
-pub use accounts::{AccountChange, SkeletonReport, claim_skeletons, provision};
+pub use accounts::{AccountChange, SkeletonReport, claim_skeletons, copy_logins, provision};
 pub use errors::{
     AccountChangeError, LoginError, MailRequestError, PasswordChangeError, ProvisionError,
     TokenError,

@@ -254,6 +254,24 @@ impl Store {
         }
     }
 
+    /// Copies `login` onto the guard of `email`, unless the guard holds a copy already (or is
+    /// another account's). Returns whether it wrote one.
+    ///
+    /// # Errors
+    /// When DynamoDB fails.
+    pub async fn copy_login_if_missing(
+        &self,
+        email: &Email,
+        login: &LoginCopy,
+    ) -> Result<bool, DbError> {
+        let write = copy_login(email, login)?.when(attr("login").absent());
+        match self.table.write(write).await {
+            Ok(()) => Ok(true),
+            Err(DbError::ConditionFailed) => Ok(false),
+            Err(err) => Err(err),
+        }
+    }
+
     /// Records a login attempt of `email` as `next`, if the record is still `seen` (nobody
     /// else attempted meanwhile). Returns whether it was recorded: `false` means another
     /// attempt got there first, and this one must not go on.

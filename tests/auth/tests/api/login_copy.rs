@@ -156,14 +156,12 @@ async fn a_login_answers_from_the_account_as_it_is_after_every_kind_of_change() 
         .assert_problem(403, "forbidden");
 }
 
-#[tokio::test]
-async fn an_address_whose_guard_has_no_copy_reads_the_account_and_keeps_a_copy() {
-    let (app, proxy) = app_with_proxy().await;
-    let email = "older@example.org";
+/// Registers `email` and removes the copy from its guard, as guards were written before they
+/// kept one.
+async fn older_account(app: &TestApp, email: &str) {
     app.register(email, PASSWORD, "Older Learner")
         .await
         .assert_status(201);
-    // As guards were written before they kept a copy.
     let address = auth::email::Email::parse(email).expect("an address");
     testkit::dynamo_client()
         .await
@@ -174,6 +172,13 @@ async fn an_address_whose_guard_has_no_copy_reads_the_account_and_keeps_a_copy()
         .send()
         .await
         .expect("the copy removed");
+}
+
+#[tokio::test]
+async fn an_address_whose_guard_has_no_copy_reads_the_account_and_keeps_a_copy() {
+    let (app, proxy) = app_with_proxy().await;
+    let email = "older@example.org";
+    older_account(&app, email).await;
 
     let (wrong, operations) = counted_login(&app, &proxy, email, "not the password").await;
     wrong.assert_problem(401, "invalid-credentials");
@@ -181,4 +186,36 @@ async fn an_address_whose_guard_has_no_copy_reads_the_account_and_keeps_a_copy()
     let (right, operations) = counted_login(&app, &proxy, email, PASSWORD).await;
     right.assert_status(200);
     assert_eq!(operations, FROM_THE_COPY, "the failed login kept a copy");
+}
+
+#[tokio::test]
+async fn copy_logins_gives_older_accounts_the_requests_of_any_other_address() {
+    let (app, proxy) = app_with_proxy().await;
+    let (older, other) = ("older@example.org", "other-older@example.org");
+    older_account(&app, older).await;
+    older_account(&app, other).await;
+    app.register("newer@example.org", PASSWORD, "Newer Learner")
+        .await
+        .assert_status(201);
+    let (_, before) = counted_login(&app, &proxy, older, "not the password").await;
+    let (_, unknown) = counted_login(&app, &proxy, "nobody@example.org", "not the password").await;
+    assert_ne!(
+        before, unknown,
+        "an older account's login reads the account first"
+    );
+
+    let store = app.store().await;
+    let copied = auth::service::copy_logins(&store).await.expect("copied");
+    assert_eq!(
+        copied, 1,
+        "the other older account; the failed login copied the first"
+    );
+    assert_eq!(auth::service::copy_logins(&store).await.expect("copied"), 0);
+
+    let (wrong, after) = counted_login(&app, &proxy, other, "not the password").await;
+    wrong.assert_problem(401, "invalid-credentials");
+    assert_eq!(after, unknown, "the same requests as an unknown address's");
+    let (right, operations) = counted_login(&app, &proxy, other, PASSWORD).await;
+    right.assert_status(200);
+    assert_eq!(operations, FROM_THE_COPY);
 }
