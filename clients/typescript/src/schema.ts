@@ -1440,9 +1440,9 @@ export interface components {
         RoleTitle: string;
         MetaTitle: string;
         MetaDescription: string;
-        /** @description Markdown, stored as written, at most 20,000 bytes. */
+        /** @description Markdown (CommonMark, with tables, strikethrough and footnotes; raw HTML is not rendered), stored as written, at most 20,000 bytes. */
         Description: string;
-        /** @description Markdown, stored as written, at most 150,000 bytes. */
+        /** @description Markdown (CommonMark, with tables, strikethrough and footnotes; raw HTML is not rendered), stored as written, at most 150,000 bytes. */
         Body: string;
         /**
          * Format: uri

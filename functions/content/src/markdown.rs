@@ -1,8 +1,9 @@
-//! Markdown as the catalog uses it: rendered to sanitised HTML for readers, read for the
+//! Markdown as the catalog uses it: rendered to safe HTML for readers, read for the
 //! internal links it makes, and counted for reading time. The markdown itself is stored as
 //! written; nothing here changes it or executes anything in it.
 
-use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{Event, LinkType, Options, Parser, Tag, TagEnd};
+use pulldown_cmark_escape::{escape_href, escape_html};
 use serde::{Deserialize, Serialize};
 
 use crate::fields::Slug;
@@ -13,9 +14,12 @@ fn options() -> Options {
     Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_FOOTNOTES
 }
 
-/// The HTML of `markdown`, sanitised: raw HTML in the markdown survives only as far as
-/// ammonia's allow-list lets it (no scripts, no event handlers, no `javascript:` URLs), and
-/// links get `rel="noopener noreferrer"`.
+/// The HTML of `markdown`, safe to put in a page as it is: CommonMark rendered the way its
+/// reference implementation (cmark) renders by default, safely. Raw HTML in the markdown is
+/// left out, neither rendered nor shown; a link whose URL is not of this site or of the web
+/// (`http`, `https`, `mailto`, `tel`) keeps its text and loses its URL (`javascript:`,
+/// `data:` and the like never reach an `href`), an image with such a URL loses it; every link
+/// gets `rel="noopener noreferrer"`. Everything else is escaped by the renderer.
 pub fn to_safe_html(markdown: &str) -> String {
     to_safe_html_unlinking(markdown, |_| false)
 }
@@ -27,17 +31,72 @@ pub fn to_safe_html_unlinking(markdown: &str, unlink: impl Fn(&str) -> bool) -> 
     // Whether each link open at this point was dropped (links do not nest, but images in
     // links do, and their ends must pair up).
     let mut open: Vec<bool> = Vec::new();
-    let events = Parser::new_ext(markdown, options()).filter(|event| match event {
-        Event::Start(Tag::Link { dest_url, .. }) => {
-            let dropped = unlink(dest_url);
+    let events = Parser::new_ext(markdown, options()).filter_map(|event| match event {
+        Event::Html(_) | Event::InlineHtml(_) => None,
+        Event::Start(Tag::Link {
+            link_type,
+            dest_url,
+            title,
+            ..
+        }) => {
+            let dropped = !safe_url(&dest_url) || unlink(&dest_url);
             open.push(dropped);
-            !dropped
+            (!dropped).then(|| Event::Html(link_start(link_type, &dest_url, &title).into()))
         }
-        Event::End(TagEnd::Link) => !open.pop().unwrap_or(false),
-        _ => true,
+        Event::End(TagEnd::Link) => (!open.pop().unwrap_or(false)).then_some(event),
+        Event::Start(Tag::Image {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) => Some(Event::Start(Tag::Image {
+            link_type,
+            dest_url: if safe_url(&dest_url) {
+                dest_url
+            } else {
+                "".into()
+            },
+            title,
+            id,
+        })),
+        _ => Some(event),
     });
     pulldown_cmark::html::push_html(&mut html, events);
-    ammonia::clean(&html)
+    html
+}
+
+/// Whether `url` may be a link's or an image's: a URL of this site (relative, or a fragment),
+/// or one whose scheme is `http`, `https`, `mailto` or `tel`. Read as a browser reads it:
+/// leading spaces and control characters, and tabs and line breaks anywhere, do not count.
+fn safe_url(url: &str) -> bool {
+    let url: String = url
+        .trim_start_matches(|c: char| c <= ' ')
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+        .collect();
+    let first_segment = url.split(['/', '?', '#']).next().unwrap_or("");
+    match first_segment.split_once(':') {
+        None => true,
+        Some((scheme, _)) => ["http", "https", "mailto", "tel"]
+            .iter()
+            .any(|allowed| scheme.eq_ignore_ascii_case(allowed)),
+    }
+}
+
+/// A link's opening tag, as the renderer writes it, with `rel="noopener noreferrer"`.
+fn link_start(link_type: LinkType, url: &str, title: &str) -> String {
+    let mut tag = String::from("<a href=\"");
+    if link_type == LinkType::Email {
+        tag.push_str("mailto:");
+    }
+    // Writing into a String cannot fail.
+    let _ = escape_href(&mut tag, url);
+    if !title.is_empty() {
+        tag.push_str("\" title=\"");
+        let _ = escape_html(&mut tag, title);
+    }
+    tag.push_str("\" rel=\"noopener noreferrer\">");
+    tag
 }
 
 /// The text of `markdown`'s headings, in order (what search indexes of an article's body).
@@ -207,6 +266,165 @@ mod tests {
         for bad in ["<script", "javascript:", "onerror"] {
             assert!(!html.contains(bad), "{bad} survived: {html}");
         }
+    }
+
+    #[test]
+    fn raw_html_is_left_out_and_code_is_escaped() {
+        let html = to_safe_html(
+            "<div onclick=\"x()\">Block</div>\n\nSome <b>bold</b> and <sub>2</sub> text.\n\n\
+             `<b>` in code\n\n```html\n<script>alert(1)</script>\n```\n",
+        );
+        assert_eq!(
+            html,
+            "<p>Some bold and 2 text.</p>\n<p><code>&lt;b&gt;</code> in code</p>\n\
+             <pre><code class=\"language-html\">&lt;script&gt;alert(1)&lt;/script&gt;\n</code></pre>\n"
+        );
+    }
+
+    #[test]
+    fn a_link_keeps_its_url_only_when_it_is_of_the_web_or_this_site() {
+        for (markdown, kept) in [
+            ("[x](https://example.org/a?b=c#d)", true),
+            ("[x](HTTP://example.org)", true),
+            ("[x](/courses/backend)", true),
+            ("[x](#modules)", true),
+            ("[x](lesson-2)", true),
+            ("[x](mailto:ada@example.org)", true),
+            ("<ada@example.org>", true),
+            ("[x](javascript:alert(1))", false),
+            ("[x](JaVaScRiPt:alert(1))", false),
+            ("[x](&#106;avascript:alert(1))", false),
+            ("[x](<java\tscript:alert(1)>)", false),
+            ("[x](<\u{1}javascript:alert(1)>)", false),
+            ("[x](vbscript:msgbox(1))", false),
+            ("[x](data:text/html;base64,PHNjcmlwdD4=)", false),
+            ("[x](file:///etc/passwd)", false),
+        ] {
+            let html = to_safe_html(markdown);
+            assert_eq!(html.contains("<a "), kept, "{markdown}: {html}");
+            if kept {
+                assert!(html.contains("rel=\"noopener noreferrer\">"), "{html}");
+            } else {
+                assert!(html.contains('x'), "{markdown}: the text stays: {html}");
+            }
+        }
+        let image = to_safe_html("![a chart](javascript:alert(1)) ![a graph](/img/graph.png)");
+        assert!(
+            image.contains("<img src=\"\" alt=\"a chart\" />")
+                && image.contains("<img src=\"/img/graph.png\" alt=\"a graph\" />"),
+            "{image}"
+        );
+    }
+
+    /// Whatever the markdown, the HTML has only the tags the renderer writes, and every URL
+    /// in it is one a link may have.
+    #[test]
+    fn any_markdown_renders_to_the_renderers_own_tags_and_safe_urls() {
+        use proptest::prelude::*;
+        const TAGS: &[&str] = &[
+            "p",
+            "h1",
+            "h2",
+            "h3",
+            "h4",
+            "h5",
+            "h6",
+            "a",
+            "em",
+            "strong",
+            "del",
+            "code",
+            "pre",
+            "ul",
+            "ol",
+            "li",
+            "blockquote",
+            "hr",
+            "br",
+            "img",
+            "table",
+            "thead",
+            "tbody",
+            "tr",
+            "th",
+            "td",
+            "sup",
+            "div",
+        ];
+        let pieces = prop::sample::select(vec![
+            "<script>",
+            "</script>",
+            "<img src=x onerror=alert(1)>",
+            "<a href=\"javascript:x\">",
+            "[",
+            "]",
+            "(",
+            ")",
+            "javascript:",
+            "&#106;",
+            "<",
+            ">",
+            "\"",
+            "'",
+            "`",
+            "```",
+            "\n",
+            "\n\n",
+            " ",
+            "*",
+            "#",
+            "-",
+            "|",
+            "!",
+            "x",
+            "https://a.b/",
+            "<svg onload=x>",
+            "[^1]",
+            "[^1]: note",
+            "<!-- c -->",
+            "<div>",
+            "\\",
+            "&",
+            "data:",
+            ":",
+            "\t",
+            "[x](javascript:alert(1))",
+            "![i](data:text/html,x)",
+            "[x](/a)",
+            "](vbscript:x)",
+            "<javascript:alert(1)>",
+            "[r]: javascript:x\n",
+            "[r]",
+        ]);
+        proptest!(|(parts in prop::collection::vec(pieces, 0..40))| {
+            let html = to_safe_html(&parts.concat());
+            for tag in html.split('<').skip(1) {
+                let tag = tag.split('>').next().unwrap_or("");
+                let name: String = tag
+                    .trim_start_matches('/')
+                    .chars()
+                    .take_while(char::is_ascii_alphanumeric)
+                    .collect();
+                prop_assert!(TAGS.contains(&name.as_str()), "<{tag}> in {html}");
+                for attribute in ["href=\"", "src=\""] {
+                    for value in tag.split(attribute).skip(1) {
+                        let url = value.split('"').next().unwrap_or("");
+                        let bare: String = url
+                            .chars()
+                            .filter(|c| *c > ' ')
+                            .collect::<String>()
+                            .to_ascii_lowercase();
+                        prop_assert!(
+                            !["javascript:", "vbscript:", "data:"]
+                                .iter()
+                                .any(|scheme| bare.starts_with(scheme)),
+                            "{attribute}{url} in {html}"
+                        );
+                        prop_assert!(!url.contains("&#"), "{url}");
+                    }
+                }
+            }
+        });
     }
 
     #[test]
