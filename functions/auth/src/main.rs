@@ -3,7 +3,10 @@
 
 use shared::config::Env;
 
-#[tokio::main]
+// One thread: Lambda hands an instance one request at a time, and a multi-threaded runtime
+// would start a worker per vCPU at every cold start for nothing (BENCHMARKS.md: init).
+// Argon2 still runs off it, on tokio's blocking pool.
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     let env = Env::from_process();
     shared::telemetry::init(&env);

@@ -12,7 +12,10 @@ use lambda_runtime::{LambdaEvent, service_fn};
 use shared::clock::Clock;
 use shared::config::Env;
 
-#[tokio::main]
+// One thread: Lambda hands an instance one request at a time, and a multi-threaded runtime
+// would start a worker per vCPU at every cold start for nothing (BENCHMARKS.md: init).
+// Argon2 still runs off it, on tokio's blocking pool.
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     let env = Env::from_process();
     shared::telemetry::init(&env);
