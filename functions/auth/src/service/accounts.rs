@@ -279,13 +279,10 @@ pub async fn copy_logins(store: &Store) -> Result<usize, ListError> {
     let mut copied = 0;
     let mut cursor = None;
     loop {
-        let page = store.list_accounts(None, 100, cursor.as_deref()).await?;
-        for account in page.items {
-            let Some(user) = store.user(account.id).await? else {
-                continue;
-            };
+        let page = store.list_users(None, 100, cursor.as_deref()).await?;
+        for user in page.items {
             if store
-                .copy_login_if_missing(&account.email, &user.login())
+                .copy_login_if_missing(&user.account.email, &user.login())
                 .await?
             {
                 copied += 1;

@@ -322,6 +322,22 @@ impl Store {
         limit: i32,
         cursor: Option<&str>,
     ) -> Result<Page<Account>, ListError> {
+        Ok(self
+            .list_users(role, limit, cursor)
+            .await?
+            .map(|user| user.account))
+    }
+
+    /// [`Store::list_accounts`], each account with what only `auth` sees.
+    ///
+    /// # Errors
+    /// [`ListError::Cursor`] for a cursor of another listing; DynamoDB's failures.
+    pub async fn list_users(
+        &self,
+        role: Option<Role>,
+        limit: i32,
+        cursor: Option<&str>,
+    ) -> Result<Page<StoredUser>, ListError> {
         let mut query = Query::partition(GSI1_PK, keys::USERS).on(GSI1).limit(limit);
         if let Some(role) = role {
             let prefix = keys::role_listing(role);
@@ -340,7 +356,7 @@ impl Store {
             query,
             USERS_LISTING,
             cursor,
-            |item| stored_user(item).map(|user| user.account),
+            stored_user,
         )
         .await
     }
