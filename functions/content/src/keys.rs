@@ -12,11 +12,13 @@
 //! slug claim           SLUG#<kind>#<slug>    SLUG
 //! search entry         SEARCH                <KIND>#<id>
 //! search stamp         SEARCH                #STAMP
+//! page stamp           PAGES                 #STAMP
 //! tag count            TAGS                  TAG#<tag>
 //! ```
 //!
 //! A *slug claim* makes a slug unique per kind (created in the same transaction as the document)
-//! and keeps answering for the document after it is renamed: old URLs redirect. A *listing card*
+//! and keeps answering for the document after it is renamed: old URLs redirect; an article's
+//! current claim also keeps its page, under the *page stamp* ([`crate::pages`]). A *listing card*
 //! exists only while its document is published, one per facet (`all`, `tag#<tag>`,
 //! `level#<level>`), so a listing page is one `Query` on `gsi1`, newest first; one more card,
 //! in a partition every kind shares, makes the sitemap one `Query` too. A *workspace
@@ -156,6 +158,13 @@ pub fn search_entry(kind: Kind, id: &str) -> Key {
 /// each, so a warm function knows whether the index it holds is current with one read.
 pub fn search_stamp() -> Key {
     Key::new(SEARCH, "#STAMP")
+}
+
+/// The page stamp: a count of the writes that changed what article pages show, and the time of
+/// the last, moved in the transaction of each; an article's kept page is served only while the
+/// stamp is the one it was rendered at ([`crate::pages`]).
+pub fn page_stamp() -> Key {
+    Key::new("PAGES", "#STAMP")
 }
 
 /// Whose workspace lists a document.

@@ -13,6 +13,7 @@ pub mod document;
 pub mod fields;
 pub mod keys;
 pub mod markdown;
+pub mod pages;
 pub mod paths;
 pub mod reindex;
 pub mod search;

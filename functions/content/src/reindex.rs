@@ -6,9 +6,12 @@
 //!
 //! It reads the table whole, a page at a time (a `Scan` with a filter on the entity: an
 //! operator's command, never a request's path, which reads no more than its keys name), and
-//! writes each document's entries in one transaction conditioned on the version it read.
+//! writes each document's entries in one transaction conditioned on the version it read. Then it
+//! moves the page stamp, so that every article page kept before is rendered again with them
+//! ([`crate::pages`]).
 
 use aws_sdk_dynamodb::types::AttributeValue;
+use shared::clock::Clock;
 use shared::config::BaseUrl;
 use shared::dynamo::{Cond, DbError, ENTITY, Item, Table, attr, from_item, s};
 
@@ -28,11 +31,16 @@ pub struct Report {
 }
 
 /// Reindexes every course, article and career path of `table` through `store` (over the same
-/// table), with URLs on `site`.
+/// table), with URLs on `site`, by `clock`'s time.
 ///
 /// # Errors
 /// When DynamoDB fails or a document does not read.
-pub async fn run(table: &Table, store: &Store, site: &BaseUrl) -> Result<Report, DbError> {
+pub async fn run(
+    table: &Table,
+    store: &Store,
+    site: &BaseUrl,
+    clock: &Clock,
+) -> Result<Report, DbError> {
     let documents =
         Cond::any(["course", "article", "path"].map(|entity| attr(ENTITY).eq(s(entity))));
     let mut report = Report::default();
@@ -58,7 +66,10 @@ pub async fn run(table: &Table, store: &Store, site: &BaseUrl) -> Result<Report,
         }
         match page.last_key {
             Some(key) => start = Some(key),
-            None => return Ok(report),
+            None => {
+                store.move_page_stamp(clock.now()).await?;
+                return Ok(report);
+            }
         }
     }
 }

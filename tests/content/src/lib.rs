@@ -12,6 +12,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use content::store::Store;
 use serde_json::{Value, json};
 use shared::catalog::CourseId;
+use shared::clock::Clock;
 use shared::config::{BaseUrl, TableName};
 use shared::dynamo::Table;
 use shared::enrollment::enrollment_key;
@@ -336,19 +337,48 @@ impl TestApp {
             .unwrap_or_default()
     }
 
+    /// A store over this test's tables, as the function builds it.
+    pub fn store(&self) -> Store {
+        let table = TableName::parse(&self.tables.content).expect("a table name");
+        let progress = TableName::parse(&self.tables.progress).expect("a table name");
+        Store::new(
+            Table::new(self.db.clone(), table),
+            Table::new(self.db.clone(), progress),
+            CursorKey::ephemeral(),
+        )
+    }
+
     /// Runs `content-admin reindex` over this test's tables.
     pub async fn reindex(&self) -> content::reindex::Report {
         let table = TableName::parse(&self.tables.content).expect("a table name");
-        let progress = TableName::parse(&self.tables.progress).expect("a table name");
-        let store = Store::new(
-            Table::new(self.db.clone(), table.clone()),
-            Table::new(self.db.clone(), progress),
-            CursorKey::ephemeral(),
-        );
         let site = BaseUrl::parse(PUBLIC_BASE_URL).expect("a base URL");
-        content::reindex::run(&Table::new(self.db.clone(), table), &store, &site)
+        let store = self.store();
+        content::reindex::run(
+            &Table::new(self.db.clone(), table),
+            &store,
+            &site,
+            &Clock::system(),
+        )
+        .await
+        .expect("the reindex runs")
+    }
+
+    /// Dates the page stamp's last change back past its settling time, as if the writes so far
+    /// were made long ago: the article pages rendered next are kept (`content::pages`).
+    pub async fn settle_pages(&self) {
+        self.db
+            .update_item()
+            .table_name(&self.tables.content)
+            .key("pk", AttributeValue::S("PAGES".to_owned()))
+            .key("sk", AttributeValue::S("#STAMP".to_owned()))
+            .update_expression("SET changed_at = :long_ago")
+            .expression_attribute_values(
+                ":long_ago",
+                AttributeValue::S("2020-01-01T00:00:00.000000Z".to_owned()),
+            )
+            .send()
             .await
-            .expect("the reindex runs")
+            .expect("the page stamp is updated");
     }
 
     /// Every item of a listing, following `next_cursor` from `first` (a path with query).

@@ -3,12 +3,13 @@
 
 use axum::Router;
 use axum::extract::State;
+use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::{get, post};
 use serde::Deserialize;
 use shared::extract::Path;
 use shared::identity::Role;
-use shared::token::VerifiedUser;
+use shared::token::{MaybeAuthUser, VerifiedUser};
 use shared::{ApiError, Json};
 
 use super::{Article, ArticleId, Author};
@@ -17,8 +18,10 @@ use crate::catalog::{self, written};
 use crate::document::{Document, Lifecycle};
 use crate::fields::{Body, Excerpt, Slug, Tags, Title, set};
 use crate::markdown;
+use crate::pages::StoredPage;
 use crate::seo::Seo;
-use crate::web::Precondition;
+use crate::store::{KeptPage, Read};
+use crate::web::{self, Precondition};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -35,10 +38,46 @@ pub fn router() -> Router<AppState> {
             post(catalog::move_to::<Article, false>),
         )
         .route("/articles", get(catalog::list::<Article>).post(create))
-        .route(
-            "/articles/{article}",
-            get(catalog::show::<Article>).patch(update),
-        )
+        .route("/articles/{article}", get(show).patch(update))
+}
+
+/// `GET /articles/{article}`: by slug, a published article's page as kept on the slug's claim
+/// while the page stamp is the one it was rendered at — one request for both
+/// ([`crate::pages`]); else (and by id) rendered as [`catalog::show`] renders it, then kept
+/// under the stamp read first.
+///
+/// # Errors
+/// 404 when there is none the caller may see.
+async fn show(
+    State(state): State<AppState>,
+    MaybeAuthUser(caller): MaybeAuthUser,
+    Path(reference): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    const JSON: &str = "application/json";
+    let service = &state.service;
+    let private = caller.is_some();
+    let stamp = match service.kept_article_page(&reference).await? {
+        Some(KeptPage::Current(page)) => {
+            return Ok(web::respond(&headers, private, &page.tag, JSON, page.body));
+        }
+        Some(KeptPage::Stale(stamp)) => Some(stamp),
+        None => None,
+    };
+    let found = service
+        .find_visible::<Article>(&reference, caller.as_ref(), Read::Fast)
+        .await?;
+    if found.moved {
+        return Ok(web::moved_permanently(&found.doc.url_path(), private));
+    }
+    let article = found.doc;
+    let version = article.lifecycle.version;
+    let view = service.page(article, caller.as_ref()).await?;
+    let page = StoredPage::of(version, &view)?;
+    if let Some(stamp) = stamp {
+        service.keep_article_page(&view.article, &page, stamp).await;
+    }
+    Ok(web::respond(&headers, private, &page.tag, JSON, page.body))
 }
 
 /// The body of `POST /articles`.

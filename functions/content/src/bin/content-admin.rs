@@ -19,6 +19,7 @@
 //! ```
 
 use content::store::Store;
+use shared::clock::Clock;
 use shared::config::{BaseUrl, Env, TableName};
 use shared::dynamo::{DynamoSettings, Table};
 use shared::page::CursorKey;
@@ -63,7 +64,8 @@ async fn reindex() -> anyhow::Result<()> {
         Table::new(db.clone(), progress),
         CursorKey::ephemeral(),
     );
-    let report = content::reindex::run(&Table::new(db, table), &store, &site).await?;
+    let report =
+        content::reindex::run(&Table::new(db, table), &store, &site, &Clock::system()).await?;
     eprintln!(
         "reindexed {} documents ({} changed while the run read them, and were indexed by that change)",
         report.reindexed, report.changed_meanwhile

@@ -21,14 +21,12 @@ pub use routes::router;
 
 use std::collections::BTreeMap;
 
-use aws_sdk_dynamodb::primitives::Blob;
-use aws_sdk_dynamodb::types::AttributeValue;
 use serde::{Deserialize, Serialize};
 use shared::FieldError;
 use shared::catalog::{CourseId, LessonId, LessonOutline, ModuleId, Outline};
 use shared::clock::Timestamp;
 use shared::config::BaseUrl;
-use shared::dynamo::{DbError, Item, MAX_ITEM_SIZE, item_size, json_attribute, s};
+use shared::dynamo::{DbError, Item, json_attribute};
 use shared::identity::{Role, UserId};
 use shared::token::AuthUser;
 
@@ -36,6 +34,7 @@ use crate::document::{Document, Lifecycle, Lookup, Searched, can_edit, document_
 use crate::fields::{Description, Level, Slug, Summary, Tag, Tags, Title, WebUrl};
 use crate::keys::{Facet, Kind};
 use crate::markdown;
+use crate::pages::StoredPage;
 use crate::seo::{self, Seo};
 
 /// Most modules a course may have.
@@ -241,10 +240,11 @@ impl Document for Course {
 
     /// The outline as one JSON string: a page reads it whole, and the 21-lesson demo course's
     /// nested maps cost more to read than the rest of its request. And the page itself,
-    /// rendered as it is written ([`StoredPage`]).
+    /// rendered as it is written ([`crate::pages`]).
     fn compact(&self, item: &mut Item, site: &BaseUrl) -> Result<(), DbError> {
         item.insert("outline".to_owned(), json_attribute(&self.outline)?);
-        StoredPage::of(self.clone().view(site))?.store(item);
+        let version = self.lifecycle.version;
+        StoredPage::of(version, &self.clone().view(site))?.store(item);
         Ok(())
     }
 
@@ -300,89 +300,6 @@ impl Document for Course {
     }
 }
 
-/// A course's page as rendered when the course was written: the response body and its entity
-/// tag, kept on the course item (the body deflated: a page is mostly repeated JSON, and
-/// inflating it costs less than the SDK's reading of it as a string), so that reading a
-/// published course's page is one read of three attributes — no Markdown, no serialising, no
-/// digest on the read path. Every change to a course or its lessons rewrites the course item
-/// and so its page; the page shows nothing else (not its caller, not another document). An
-/// item written before pages were kept has none and is rendered when read, until its next
-/// write or `content-admin reindex`.
-#[derive(Debug)]
-pub struct StoredPage {
-    /// The response body, as [`crate::web::cached_json`] writes it.
-    pub body: Vec<u8>,
-    pub tag: String,
-}
-
-impl StoredPage {
-    /// The attributes that hold it: the deflated body (binary) and the entity tag.
-    pub const BODY: &str = "page";
-    pub const TAG: &str = "page_tag";
-    /// The most a stored page may inflate to: far more than a course of the most lessons.
-    const MAX_BODY: usize = 4 * 1024 * 1024;
-    /// Room left on the item for what is added after (its `gsi1` keys).
-    const KEYS: usize = 1024;
-
-    /// The page `view` answers with.
-    ///
-    /// # Errors
-    /// When the view does not serialise (a bug).
-    pub fn of(view: CourseView) -> Result<Self, DbError> {
-        let version = view.course.lifecycle.version;
-        let body = serde_json::to_vec(&view).map_err(|e| {
-            DbError::Other(anyhow::Error::new(e).context("rendering a course page"))
-        })?;
-        let tag = crate::web::entity_tag(Some(version), &body);
-        Ok(Self { body, tag })
-    }
-
-    /// Adds it to the course's `item`, unless the item would then outgrow DynamoDB's 400 KB
-    /// (hundreds of lessons with long titles): then the page is rendered on read.
-    pub fn store(self, item: &mut Item) {
-        let deflated = miniz_oxide::deflate::compress_to_vec(&self.body, 9);
-        let size = item_size(item);
-        let added = Self::BODY.len() + deflated.len() + Self::TAG.len() + self.tag.len();
-        if size + added + Self::KEYS > MAX_ITEM_SIZE {
-            tracing::warn!(
-                size,
-                page = deflated.len(),
-                "a course page too large for its item is rendered on read"
-            );
-            return;
-        }
-        item.insert(
-            Self::BODY.to_owned(),
-            AttributeValue::B(Blob::new(deflated)),
-        );
-        item.insert(Self::TAG.to_owned(), s(self.tag));
-    }
-
-    /// The page read back from its attributes.
-    ///
-    /// # Errors
-    /// When the body does not inflate (a corrupt item).
-    pub fn inflate(deflated: &[u8], tag: String) -> Result<Self, DbError> {
-        use miniz_oxide::inflate::TINFLStatus;
-        use miniz_oxide::inflate::core::inflate_flags::TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF;
-        use miniz_oxide::inflate::core::{DecompressorOxide, decompress};
-        // A page deflates to a third or less: room for eight times that, zeroed at once
-        // (miniz's own `decompress_to_vec` grows its buffer a byte at a time from twice it).
-        let mut body = vec![0; deflated.len().saturating_mul(8).min(Self::MAX_BODY)];
-        let mut state = Box::<DecompressorOxide>::default();
-        let flags = TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF;
-        let (status, _, written) = decompress(&mut state, deflated, &mut body, 0, flags);
-        let body = if status == TINFLStatus::Done {
-            body.truncate(written);
-            body
-        } else {
-            miniz_oxide::inflate::decompress_to_vec_with_limit(deflated, Self::MAX_BODY)
-                .map_err(|e| DbError::Other(anyhow::anyhow!("a stored course page: {e}")))?
-        };
-        Ok(Self { body, tag })
-    }
-}
-
 impl Course {
     /// Its page.
     pub fn view(self, site: &BaseUrl) -> CourseView {
@@ -404,25 +321,6 @@ mod tests {
     use shared::catalog::LessonId;
 
     use super::*;
-
-    #[test]
-    fn a_stored_page_inflates_to_the_page_however_well_it_deflated() {
-        let site = BaseUrl::parse("https://skillpath.test").unwrap();
-        let mut course = outline::tests::course();
-        for description in ["A short course.".to_owned(), "x".repeat(20_000)] {
-            course.description = Description::parse(&description).unwrap();
-            let page = StoredPage::of(course.clone().view(&site)).unwrap();
-            let body = page.body.clone();
-            let mut item = Item::new();
-            page.store(&mut item);
-            let Some(AttributeValue::B(deflated)) = item.get(StoredPage::BODY) else {
-                panic!("no stored page");
-            };
-            let read = StoredPage::inflate(deflated.as_ref(), String::new()).unwrap();
-            assert_eq!(read.body, body);
-        }
-        assert!(StoredPage::inflate(b"not deflated", String::new()).is_err());
-    }
 
     #[test]
     fn a_page_is_kept_on_its_item_unless_the_item_would_outgrow_400_kb() {

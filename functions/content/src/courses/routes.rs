@@ -62,7 +62,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// `GET /courses/{course}`: a published course's page as stored when it was written (one read
-/// of its status and page, [`super::StoredPage`]); a draft, an archived course, a slug it had
+/// of its status and page, [`crate::pages`]); a draft, an archived course, a slug it had
 /// before, or a course written before pages were kept, as [`catalog::show`] renders them.
 ///
 /// # Errors

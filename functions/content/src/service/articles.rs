@@ -10,6 +10,8 @@ use crate::articles::{Article, ArticleCard, ArticleId, ArticleView, MAX_PINNED, 
 use crate::document::Refs;
 use crate::fields::{Slug, Tag};
 use crate::keys::{Facet, Kind};
+use crate::pages::{PageStamp, StoredPage};
+use crate::store::KeptPage;
 
 impl Presented for Article {
     async fn present(
@@ -54,6 +56,43 @@ impl Presented for Article {
 }
 
 impl Service {
+    /// The page kept for the article whose slug `reference` is, and whether it is current
+    /// ([`crate::pages`]); `None` for a reference that is no slug (an id).
+    ///
+    /// # Errors
+    /// When DynamoDB fails.
+    pub async fn kept_article_page(&self, reference: &str) -> Result<Option<KeptPage>, ApiError> {
+        if reference.parse::<ArticleId>().is_ok() {
+            return Ok(None);
+        }
+        match Slug::parse(reference) {
+            Ok(slug) => Ok(Some(self.store.article_page(&slug).await?)),
+            Err(_) => Ok(None),
+        }
+    }
+
+    /// Keeps `page`, the page of `article` rendered after reading `stamp`, for the reads that
+    /// follow — when the article is published and the stamp's last change has settled
+    /// ([`PageStamp::has_settled`]). A page not kept is only rendered again: a failure here is
+    /// logged, not answered.
+    pub async fn keep_article_page(&self, article: &Article, page: &StoredPage, stamp: PageStamp) {
+        if !article.lifecycle.is_published() || !stamp.has_settled(self.now()) {
+            return;
+        }
+        let kept = self
+            .store
+            .keep_article_page(&article.slug, article.id, page, &stamp)
+            .await;
+        match kept {
+            Ok(kept) => {
+                tracing::debug!(article = %article.id, stamp = stamp.changes, kept, "article page")
+            }
+            Err(e) => {
+                tracing::warn!(article = %article.id, error = %e, "an article page was not kept")
+            }
+        }
+    }
+
     /// The ids of the articles `references` (ids or slugs) name, in order: articles `caller`
     /// may see (published, their own, or any for an admin).
     ///

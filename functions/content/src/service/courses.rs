@@ -45,7 +45,7 @@ impl Presented for Course {
 }
 
 impl Service {
-    /// The stored page of the course `reference` names; see [`crate::courses::StoredPage`].
+    /// The stored page of the course `reference` names; see [`crate::pages`].
     ///
     /// # Errors
     /// When DynamoDB fails.

@@ -9,10 +9,10 @@
 
 mod listings;
 mod lookups;
+mod pages;
 mod search;
 mod writes;
 
-use aws_sdk_dynamodb::types::AttributeValue;
 use serde::Deserialize;
 use shared::catalog::{CourseId, PublicationStatus};
 use shared::dynamo::{DbError, GSI1, GSI1_PK, Query, Table, from_item};
@@ -20,12 +20,14 @@ use shared::page::CursorKey;
 
 pub use listings::TagCount;
 pub use lookups::LessonItem;
+pub use pages::KeptPage;
 pub use writes::LessonChange;
 
-use crate::courses::{Course, StoredPage};
+use crate::courses::Course;
 use crate::document::Document;
 use crate::fields::Slug;
 use crate::keys;
+use crate::pages::StoredPage;
 
 /// How a document is looked up by slug.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -137,13 +139,9 @@ impl Store {
         let Some(mut item) = item else {
             return Ok(absent);
         };
-        let (body, tag) = (item.remove(StoredPage::BODY), item.remove(StoredPage::TAG));
-        Ok(match (from_item::<Status>(item)?.status, body, tag) {
-            (
-                PublicationStatus::Published,
-                Some(AttributeValue::B(body)),
-                Some(AttributeValue::S(tag)),
-            ) => StoredRead::Page(StoredPage::inflate(body.as_ref(), tag)?),
+        let page = StoredPage::take(&mut item)?;
+        Ok(match (from_item::<Status>(item)?.status, page) {
+            (PublicationStatus::Published, Some(page)) => StoredRead::Page(page),
             _ => StoredRead::Render,
         })
     }

@@ -4,16 +4,18 @@
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use shared::catalog::{CourseId, LessonId};
+use shared::clock::Timestamp;
 use shared::config::BaseUrl;
 use shared::dynamo::{
-    ENTITY, Expr, GSI1_PK, GSI1_SK, Item, Key, PK, SK, Write, attr, json_attribute, n, s, to_item,
+    DbError, ENTITY, Expr, GSI1_PK, GSI1_SK, Item, Key, PK, SK, Write, attr, json_attribute, n, s,
+    to_item,
 };
 
 use super::{Store, WriteError};
 use crate::courses::LessonContent;
 use crate::document::Document;
 use crate::keys;
-use crate::keys::{Desk, Facet};
+use crate::keys::{Desk, Facet, Kind};
 use crate::store::LessonItem;
 use crate::workspace::DeskEntry;
 
@@ -191,6 +193,24 @@ fn search_changes<D: Document>(
     Ok(vec![change, Write::update(keys::search_stamp(), stamp)])
 }
 
+/// The page stamp's move, when `before` becoming `after` changes what article pages may show
+/// ([`crate::pages`]): any write of an article (its card, its links, its related articles), or
+/// a document published or taken out of publication (the links to it).
+fn page_stamp_change<D: Document>(before: Option<&D>, after: &D) -> Option<Write> {
+    let published = |doc: &D| doc.lifecycle().is_published();
+    let shown = D::KIND == Kind::Article || before.is_some_and(published) != published(after);
+    shown.then(|| page_stamp_move(after.lifecycle().updated_at))
+}
+
+/// The page stamp moved by a write made at `at`.
+fn page_stamp_move(at: Timestamp) -> Write {
+    let stamp = Expr::new()
+        .set(ENTITY, s("page-stamp"))
+        .set("changed_at", s(at.to_string()))
+        .add("changes", n(1));
+    Write::update(keys::page_stamp(), stamp)
+}
+
 /// The workspace entries that change when `before` becomes `after`: one on each author's desk
 /// and one on everyone's, in any status; an author no longer one loses theirs.
 fn desk_changes<D: Document>(
@@ -240,6 +260,7 @@ impl Store {
         let mut writes = vec![Write::create(document_item(doc, site)?), claim_slug(doc)];
         writes.extend(listing_changes(None, doc, site)?);
         writes.extend(desk_changes(None, doc, site)?);
+        writes.extend(page_stamp_change(None, doc));
         let result = self.table.transact(writes).await.map_err(|e| {
             if e.failed_condition_at(1) {
                 WriteError::SlugTaken
@@ -274,6 +295,7 @@ impl Store {
         }
         writes.extend(listing_changes(Some(before), after, site)?);
         writes.extend(desk_changes(Some(before), after, site)?);
+        writes.extend(page_stamp_change(Some(before), after));
         for lesson in lessons {
             writes.push(lesson.into_write()?);
         }
@@ -311,6 +333,15 @@ impl Store {
                 WriteError::Db(e)
             }
         })
+    }
+
+    /// Moves the page stamp, as a write made at `at` that changed what article pages show
+    /// would: for an operator's rewrite of the table's entries ([`crate::reindex`]).
+    ///
+    /// # Errors
+    /// When DynamoDB fails.
+    pub async fn move_page_stamp(&self, at: Timestamp) -> Result<(), DbError> {
+        self.table.write(page_stamp_move(at)).await
     }
 
     /// A write refused as stale may be the SDK's retry of an attempt that did succeed but

@@ -222,6 +222,9 @@ impl Subject for Content {
                 .await?;
         let router = content::app(state);
         load_demo_catalog(router.clone(), &tables).await?;
+        // As a catalog some time after its last write: the article pages read from now on are
+        // kept (content::pages), as they are in a school whose articles are not being written.
+        tokio::time::sleep(content::pages::PageStamp::SETTLE).await;
         Ok(Self {
             router: TestRouter::new(router),
         })

@@ -1,5 +1,6 @@
 //! Integration tests of `content`: one binary, a module per feature.
 
+mod article_pages;
 mod authoring;
 mod authorization;
 mod caching;

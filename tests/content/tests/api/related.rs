@@ -52,12 +52,15 @@ async fn related_articles_are_the_published_pinned_ones_then_the_newest_by_tag_i
          not the draft, not itself"
     );
 
-    // One Query for the article, then its pinned cards and its first tag's newest together;
-    // the second tag's Query only because the first did not fill the four.
+    // Rendered (no page is kept yet: the stamp's last change has not settled): the kept page
+    // and the stamp read first, then one Query for the article, then its pinned cards and its
+    // first tag's newest together; the second tag's Query only because the first did not fill
+    // the four.
     let seen = proxy.requests();
     let operations: Vec<&str> = seen.iter().map(|s| s.operation.as_str()).collect();
-    assert_eq!(operations.len(), 4, "{operations:?}");
-    let (cards, first_tag) = (&seen[1], &seen[2]);
+    assert_eq!(operations.len(), 5, "{operations:?}");
+    assert_eq!(operations[..2], ["BatchGetItem", "Query"], "{operations:?}");
+    let (cards, first_tag) = (&seen[2], &seen[3]);
     let answered = |s: &testkit::proxy::Seen| s.answer.get().expect("answered").at;
     let mut together = [cards.operation.as_str(), first_tag.operation.as_str()];
     together.sort_unstable();

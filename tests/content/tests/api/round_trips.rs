@@ -1,5 +1,6 @@
-//! Each read is the fewest DynamoDB requests its access pattern allows: a course page one, a
-//! listing page one, the sitemap one, and no `Scan` anywhere. Counted by a proxy in front of the emulator.
+//! Each read is the fewest DynamoDB requests its access pattern allows: a course page one, an
+//! article page (kept, by slug) one, a listing page one, the sitemap one, and no `Scan`
+//! anywhere. Counted by a proxy in front of the emulator.
 
 use content_tests::{TestApp, unique_slug};
 use serde_json::json;
@@ -15,11 +16,19 @@ async fn pages_and_listings_take_one_request_and_nothing_scans() {
     let id = course["id"].as_str().expect("an id");
     let learner = app.learner().await;
     app.enroll(&learner, id, "active").await;
+    let article = unique_slug("counted-article");
+    app.published_article(&owner, &article, json!({"tags": ["apis"]}))
+        .await;
+    app.settle_pages().await;
+    app.get(&format!("/articles/{article}"))
+        .await
+        .assert_status(200);
 
     let mut figures = Vec::new();
     for (what, path, caller) in [
         ("course page by id", format!("/courses/{id}"), None),
         ("course page by slug", format!("/courses/{slug}"), None),
+        ("article page by slug", format!("/articles/{article}"), None),
         ("course listing page", "/courses".to_owned(), None),
         (
             "course listing by tag",
@@ -54,6 +63,7 @@ async fn pages_and_listings_take_one_request_and_nothing_scans() {
         figures.push(format!("{what}: {operations:?}"));
         let expected: &[&str] = match what {
             "course page by id" => &["GetItem"],
+            "article page by slug" => &["BatchGetItem"],
             "preview lesson" => &["GetItem", "Query"],
             "members' lesson" => &["GetItem", "GetItem", "Query"],
             _ => &["Query"],
