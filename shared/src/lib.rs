@@ -18,6 +18,7 @@ pub mod http;
 pub mod identity;
 pub mod ids;
 pub mod json;
+pub mod lambda;
 pub mod page;
 pub mod sdk;
 pub mod telemetry;

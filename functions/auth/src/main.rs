@@ -17,5 +17,5 @@ async fn main() -> Result<(), lambda_http::Error> {
     let state = auth::AppState::from_config(config, &sdk)
         .await
         .inspect_err(|error| tracing::error!(error = format!("{error:#}"), "cannot start"))?;
-    lambda_http::run(auth::app(state)).await
+    shared::lambda::serve(auth::app(state)).await
 }

@@ -15,5 +15,5 @@ async fn main() -> Result<(), lambda_http::Error> {
     })?;
     let sdk = shared::dynamo::sdk_config(&env)?;
     let state = content::AppState::from_config(config, &sdk).await?;
-    lambda_http::run(content::app(state)).await
+    shared::lambda::serve(content::app(state)).await
 }
