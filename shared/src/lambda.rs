@@ -5,9 +5,10 @@
 //!
 //! The response is written here rather than by `lambda_http::run`, whose conversion decides
 //! between text and base64 by the `Content-Type`'s charset and links a decoder for every
-//! legacy encoding (`encoding_rs`, ~150 KB of tables in each package) to read bodies that are
-//! UTF-8 already: every body these functions write is UTF-8 text (JSON, XML), sent as it is;
-//! anything else (or a compressed body) goes base64-encoded, as API Gateway expects.
+//! legacy encoding (`encoding_rs`: 0.10–0.14 MB of each zipped package, BENCHMARKS.md) to read
+//! bodies that are UTF-8 already. Every body these functions write is UTF-8 text (JSON, XML),
+//! sent as it is; anything else (or a compressed body) goes base64-encoded, as API Gateway
+//! expects.
 
 use axum::Router;
 use axum::response::Response;
