@@ -13,9 +13,10 @@ mod pages;
 mod search;
 mod writes;
 
+use aws_sdk_dynamodb::types::AttributeValue;
 use serde::Deserialize;
 use shared::catalog::{CourseId, PublicationStatus};
-use shared::dynamo::{DbError, GSI1, GSI1_PK, Query, Table, from_item};
+use shared::dynamo::{DbError, GSI1, GSI1_PK, Item, Query, Table, from_item};
 use shared::page::CursorKey;
 
 pub use listings::TagCount;
@@ -28,6 +29,14 @@ use crate::document::Document;
 use crate::fields::Slug;
 use crate::keys;
 use crate::pages::StoredPage;
+
+/// The number attribute `name` of `item` (a stamp's count of changes).
+fn number(item: &Item, name: &str) -> Option<u64> {
+    match item.get(name) {
+        Some(AttributeValue::N(n)) => n.parse().ok(),
+        _ => None,
+    }
+}
 
 /// How a document is looked up by slug.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -3,9 +3,9 @@
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use shared::clock::Timestamp;
-use shared::dynamo::{DbError, Item, PK, Write, attr, n, s};
+use shared::dynamo::{DbError, Expr, PK, Write, attr, n, s};
 
-use super::Store;
+use super::{Store, number};
 use crate::articles::ArticleId;
 use crate::fields::Slug;
 use crate::keys::{self, Kind};
@@ -24,14 +24,6 @@ pub enum KeptPage {
     /// No page kept under the current stamp (or no article has the slug now): the page is
     /// rendered, and may be kept under this stamp.
     Stale(PageStamp),
-}
-
-/// The number attribute `name` of `item`.
-fn number(item: &Item, name: &str) -> Option<u64> {
-    match item.get(name) {
-        Some(AttributeValue::N(n)) => n.parse().ok(),
-        _ => None,
-    }
 }
 
 impl Store {
@@ -90,7 +82,7 @@ impl Store {
         let Some(attributes) = page.attributes(CLAIM_SIZE) else {
             return Ok(false);
         };
-        let mut expr = shared::dynamo::Expr::new().set(RENDERED_AT, n(stamp.changes));
+        let mut expr = Expr::new().set(RENDERED_AT, n(stamp.changes));
         for (name, value) in attributes {
             expr = expr.set(&name, value);
         }

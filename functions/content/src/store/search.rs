@@ -3,7 +3,7 @@
 use aws_sdk_dynamodb::types::AttributeValue;
 use shared::dynamo::{DbError, PK, Query, SK, from_item};
 
-use super::Store;
+use super::{Store, number};
 use crate::keys;
 use crate::search::engine::Entry;
 
@@ -17,10 +17,7 @@ impl Store {
             .table
             .get(&keys::search_stamp(), true, &["changes"])
             .await?;
-        Ok(match item.as_ref().and_then(|item| item.get("changes")) {
-            Some(AttributeValue::N(n)) => n.parse().unwrap_or(0),
-            _ => 0,
-        })
+        Ok(item.and_then(|item| number(&item, "changes")).unwrap_or(0))
     }
 
     /// Every search entry, strongly consistent (so at least as new as a stamp read before).
