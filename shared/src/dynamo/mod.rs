@@ -411,6 +411,8 @@ mod tests {
     use super::*;
     use aws_credential_types::provider::ProvideCredentials;
     use serde::Deserialize;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
 
     #[test]
     fn item_sizes_follow_dynamodbs_rules() {
@@ -550,10 +552,118 @@ mod tests {
         };
         let db = client(&sdk_config(&lambda_env()).unwrap(), &settings);
         let error = db.list_tables().send().await.unwrap_err();
+        let aws_sdk_dynamodb::error::SdkError::DispatchFailure(failure) = &error else {
+            panic!("expected the connection to fail, got {error:?}");
+        };
         assert!(
-            matches!(error, aws_sdk_dynamodb::error::SdkError::DispatchFailure(_)),
-            "{error:?}"
+            failure.is_io(),
+            "a refused connection is retried: {error:?}"
         );
+    }
+
+    /// A server error (500) is retried on a new connection: the SDK closes ("poisons") the one
+    /// that failed, which the client hands it, rather than taking it from the pool again.
+    #[tokio::test]
+    async fn a_retry_after_a_server_error_opens_a_new_connection() {
+        use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let endpoint = format!("http://{}", listener.local_addr().unwrap());
+        let connections = Arc::new(AtomicUsize::new(0));
+        let counted = connections.clone();
+        tokio::spawn(async move {
+            while let Ok((socket, _)) = listener.accept().await {
+                let first = counted.fetch_add(1, Ordering::SeqCst) == 0;
+                tokio::spawn(async move {
+                    let mut socket = BufReader::new(socket);
+                    // Each request on this connection: its headers, then its body.
+                    loop {
+                        let mut length = 0;
+                        loop {
+                            let mut line = String::new();
+                            if socket.read_line(&mut line).await.unwrap_or(0) == 0 {
+                                return;
+                            }
+                            let lower = line.to_ascii_lowercase();
+                            if let Some(value) = lower.strip_prefix("content-length:") {
+                                length = value.trim().parse().unwrap();
+                            }
+                            if line == "\r\n" {
+                                break;
+                            }
+                        }
+                        let mut body = vec![0; length];
+                        socket.read_exact(&mut body).await.unwrap();
+                        let (status, body) = if first {
+                            (
+                                "500 Internal Server Error",
+                                r#"{"__type":"InternalServerError"}"#,
+                            )
+                        } else {
+                            ("200 OK", r#"{"TableNames":[]}"#)
+                        };
+                        let answer = format!(
+                            "HTTP/1.1 {status}\r\nContent-Type: application/x-amz-json-1.0\r\n\
+                             Content-Length: {}\r\n\r\n{body}",
+                            body.len()
+                        );
+                        socket.get_mut().write_all(answer.as_bytes()).await.unwrap();
+                    }
+                });
+            }
+        });
+        let settings = DynamoSettings {
+            endpoint: Some(endpoint),
+            max_attempts: 2,
+            ..DynamoSettings::default()
+        };
+        let db = client(&sdk_config(&lambda_env()).unwrap(), &settings);
+        db.list_tables()
+            .send()
+            .await
+            .expect("the retry is answered");
+        assert_eq!(
+            connections.load(Ordering::SeqCst),
+            2,
+            "the retry's own connection"
+        );
+    }
+
+    /// Connections that break before the answer — closed with the request unanswered, or cut
+    /// inside the response's headers — are tried again on a new connection, and the call
+    /// answers once DynamoDB does.
+    #[tokio::test]
+    async fn a_connection_that_breaks_before_the_answer_is_tried_again() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let endpoint = format!("http://{}", listener.local_addr().unwrap());
+        let server = tokio::spawn(async move {
+            let answers: [&[u8]; 3] = [
+                b"",
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/x-amz-json-1.0\r\nContent-Le",
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/x-amz-json-1.0\r\n\
+                  Content-Length: 17\r\n\r\n{\"TableNames\":[]}",
+            ];
+            for answer in answers {
+                let (mut socket, _) = listener.accept().await.unwrap();
+                let mut request = [0; 4096];
+                let _ = socket.read(&mut request).await.unwrap();
+                socket.write_all(answer).await.unwrap();
+                socket.shutdown().await.unwrap();
+            }
+        });
+        let settings = DynamoSettings {
+            endpoint: Some(endpoint),
+            max_attempts: 3,
+            ..DynamoSettings::default()
+        };
+        let db = client(&sdk_config(&lambda_env()).unwrap(), &settings);
+        let tables = db
+            .list_tables()
+            .send()
+            .await
+            .expect("the third attempt is answered");
+        assert_eq!(tables.table_names(), &[] as &[String]);
+        server.await.unwrap();
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! A TLS endpoint in front of the emulator, with the throwaway chain of `tests/fixtures/tls`:
+//! A TLS endpoint in front of the emulator, with a throwaway chain of `tests/fixtures/tls`:
 //! DynamoDB as a function meets it on Lambda (over TLS), but with a certificate that chains to
 //! a test CA instead of Amazon's roots. It terminates TLS and passes the bytes on, unchanged.
 
@@ -16,7 +16,30 @@ use tokio_rustls::TlsAcceptor;
 /// The test CA that issued the endpoint's certificate (PEM): what `AWS_CA_BUNDLE` names for a
 /// client to trust it.
 pub fn test_ca() -> PathBuf {
-    fixtures().join("ca.pem")
+    Chain::Ecdsa.ca()
+}
+
+/// The chains of `tests/fixtures/tls` (its README).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Chain {
+    /// P-256 keys, served over TLS 1.3 (or 1.2, as the client asks).
+    Ecdsa,
+    /// RSA keys, as Amazon's, served over TLS 1.2 only.
+    Rsa,
+}
+
+impl Chain {
+    /// The CA that issued this chain's server certificate (PEM).
+    pub fn ca(self) -> PathBuf {
+        fixtures().join(self.file("ca.pem"))
+    }
+
+    fn file(self, name: &str) -> String {
+        match self {
+            Chain::Ecdsa => name.to_owned(),
+            Chain::Rsa => format!("rsa-{name}"),
+        }
+    }
 }
 
 fn fixtures() -> PathBuf {
@@ -34,17 +57,26 @@ pub struct TlsEndpoint {
 
 impl TlsEndpoint {
     /// Listens on a free port of 127.0.0.1 and forwards each connection, once its TLS
-    /// handshake is done, to `upstream` (`http://host:port`, the emulator's endpoint).
+    /// handshake is done, to `upstream` (`http://host:port`, the emulator's endpoint); with the
+    /// ECDSA chain, whose CA is [`test_ca`].
     ///
     /// # Panics
     /// When the fixtures do not load or no port is free: the test cannot run.
     pub async fn start(upstream: &str) -> Self {
+        Self::start_with(upstream, Chain::Ecdsa).await
+    }
+
+    /// [`TlsEndpoint::start`] with the certificate of `chain`.
+    ///
+    /// # Panics
+    /// As [`TlsEndpoint::start`].
+    pub async fn start_with(upstream: &str, chain: Chain) -> Self {
         let upstream = upstream
             .strip_prefix("http://")
             .unwrap_or(upstream)
             .trim_end_matches('/')
             .to_owned();
-        let acceptor = TlsAcceptor::from(Arc::new(server_config()));
+        let acceptor = TlsAcceptor::from(Arc::new(server_config(chain)));
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
             .expect("a free port for the TLS endpoint");
@@ -86,17 +118,22 @@ impl Drop for TlsEndpoint {
     }
 }
 
-fn server_config() -> ServerConfig {
+fn server_config(chain: Chain) -> ServerConfig {
     let dir = fixtures();
-    let chain = CertificateDer::pem_file_iter(dir.join("server.pem"))
-        .expect("tests/fixtures/tls/server.pem")
+    let certificates = CertificateDer::pem_file_iter(dir.join(chain.file("server.pem")))
+        .expect("the test server's certificate file")
         .collect::<Result<Vec<_>, _>>()
         .expect("the test server's certificate");
-    let key = PrivateKeyDer::from_pem_file(dir.join("server.key")).expect("the test server's key");
+    let key = PrivateKeyDer::from_pem_file(dir.join(chain.file("server.key")))
+        .expect("the test server's key");
+    let versions: &[&rustls::SupportedProtocolVersion] = match chain {
+        Chain::Ecdsa => rustls::DEFAULT_VERSIONS,
+        Chain::Rsa => &[&rustls::version::TLS12],
+    };
     ServerConfig::builder_with_provider(Arc::new(rustls::crypto::aws_lc_rs::default_provider()))
-        .with_safe_default_protocol_versions()
-        .expect("rustls's default protocol versions")
+        .with_protocol_versions(versions)
+        .expect("the provider speaks these versions")
         .with_no_client_auth()
-        .with_single_cert(chain, key)
+        .with_single_cert(certificates, key)
         .expect("the test server's certificate and key match")
 }

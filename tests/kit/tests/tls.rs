@@ -7,7 +7,7 @@ use shared::config::Env;
 use shared::config::TableName;
 use shared::dynamo::{DynamoSettings, client, load_operator_config, sdk_config, while_connecting};
 use testkit::proxy::DynamoProxy;
-use testkit::tls::{TlsEndpoint, test_ca};
+use testkit::tls::{Chain, TlsEndpoint, test_ca};
 
 /// A function's environment for the emulator (its region and keys), with `pairs`.
 fn function_env(pairs: &[(&str, String)]) -> Env {
@@ -39,26 +39,30 @@ async fn list_tables(
         .map(drop)
 }
 
+/// Both kinds of chain AWS endpoints present, and both protocol versions: the ECDSA chain over
+/// TLS 1.3, the RSA chain over TLS 1.2 only.
 #[tokio::test]
 async fn dynamodb_behind_a_certificate_amazon_did_not_issue_is_refused() {
-    let endpoint = TlsEndpoint::start(&testkit::emulator_endpoint()).await;
+    for chain in [Chain::Ecdsa, Chain::Rsa] {
+        let endpoint = TlsEndpoint::start_with(&testkit::emulator_endpoint(), chain).await;
 
-    let refused = list_tables(&function_env(&[]), &endpoint)
-        .await
-        .expect_err("a certificate chaining to the test CA is not trusted");
-    let SdkError::DispatchFailure(failure) = &refused else {
-        panic!("expected the connection to fail, got {refused:?}");
-    };
-    let cause = format!("{:?}", failure.as_connector_error());
-    assert!(
-        cause.contains("UnknownIssuer"),
-        "refused for its issuer: {cause}"
-    );
+        let refused = list_tables(&function_env(&[]), &endpoint)
+            .await
+            .expect_err("a certificate chaining to the test CA is not trusted");
+        let SdkError::DispatchFailure(failure) = &refused else {
+            panic!("{chain:?}: expected the connection to fail, got {refused:?}");
+        };
+        let cause = format!("{:?}", failure.as_connector_error());
+        assert!(
+            cause.contains("UnknownIssuer"),
+            "{chain:?}: refused for its issuer: {cause}"
+        );
 
-    let trusted = function_env(&[("AWS_CA_BUNDLE", test_ca().display().to_string())]);
-    list_tables(&trusted, &endpoint)
-        .await
-        .expect("the same endpoint, its CA named in AWS_CA_BUNDLE, answers");
+        let trusted = function_env(&[("AWS_CA_BUNDLE", chain.ca().display().to_string())]);
+        list_tables(&trusted, &endpoint).await.unwrap_or_else(|e| {
+            panic!("{chain:?}: its CA named in AWS_CA_BUNDLE, it answers: {e:?}")
+        });
+    }
 }
 
 #[tokio::test]
