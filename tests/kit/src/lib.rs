@@ -19,6 +19,7 @@ use std::time::Duration;
 
 use aws_config::SdkConfig;
 use aws_credential_types::Credentials;
+use shared::config::Env;
 use shared::dynamo::{BEHAVIOR_VERSION, DynamoSettings};
 
 pub use http::{TestResponse, TestRouter};
@@ -45,11 +46,14 @@ pub async fn sdk_config() -> SdkConfig {
 
 /// SDK configuration for the emulator under the access key `principal`: a function's name for
 /// the function under test, so that the emulator's audit (`dynamodb-emulator --audit`, read
-/// by `infra/check-grants`) tells which function made each request.
+/// by `infra/check-grants`) tells which function made each request. The HTTP client is the
+/// functions' own (`shared::tls`; the workspace builds the SDK without a default one).
 pub async fn sdk_config_as(principal: &str) -> SdkConfig {
+    let roots = shared::tls::roots(&Env::default()).expect("the bundled roots");
     aws_config::defaults(BEHAVIOR_VERSION())
         .region(aws_config::Region::new("us-east-1"))
         .credentials_provider(Credentials::new(principal, "test", None, None, "testkit"))
+        .http_client(shared::tls::https_client(roots))
         .load()
         .await
 }
