@@ -10,7 +10,7 @@
 //!
 //! The client is hyper's pooled client with rustls' aws-lc provider, as the SDK's own is, but
 //! speaks HTTP/1.1 only: the SDK's client also links HTTP/2 (which AWS's JSON and query APIs
-//! do not need), proxy support and the system store's loader; 0.27 MB of each package
+//! do not need), proxy support and the system store's loader; 0.26 MB of each package
 //! (BENCHMARKS.md). TLS 1.3 or 1.2, rustls' defaults otherwise (the post-quantum hybrid key
 //! exchange first).
 
